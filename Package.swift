@@ -1,0 +1,71 @@
+// swift-tools-version:6.1
+//
+// Mino: a Swift deep-learning library in which models are S-expressions.
+// Layers (lower never imports higher): Lisp, Core, Model, front ends.
+// Backends sit beside Core and import nothing above it.
+
+import PackageDescription
+
+// Every target is compiled in Swift 5 language mode: tensors are reference
+// types with mutable gradients, and the strict Swift 6 checks would force
+// `@unchecked Sendable` on most of the public API without making it safer.
+let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "Mino",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "MinoCore", targets: ["MinoCore"]),
+        .library(name: "MinoReference", targets: ["MinoReference"]),
+        .executable(name: "mino", targets: ["MinoCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        // Layer 2: dtypes, shapes, tensors, the op registry, autodiff, the Backend protocol.
+        .target(
+            name: "MinoCore",
+            path: "Sources/MinoCore",
+            swiftSettings: swift5
+        ),
+
+        // Host memory shared by the CPU backends: strided storages, transfers, loops.
+        .target(
+            name: "MinoCPU",
+            dependencies: ["MinoCore"],
+            path: "Backends/CPU",
+            swiftSettings: swift5
+        ),
+
+        // The pure-Swift reference backend, the oracle.
+        .target(
+            name: "MinoReference",
+            dependencies: [
+                "MinoCore", "MinoCPU",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ],
+            path: "Backends/Reference",
+            swiftSettings: swift5
+        ),
+
+        // Front end: the `mino` command.
+        .executableTarget(
+            name: "MinoCLI",
+            dependencies: [
+                "MinoCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/MinoCLI",
+            swiftSettings: swift5
+        ),
+
+        .testTarget(
+            name: "MinoCoreTests",
+            dependencies: ["MinoCore", "MinoReference"],
+            path: "Tests/MinoCoreTests",
+            swiftSettings: swift5
+        ),
+    ]
+)

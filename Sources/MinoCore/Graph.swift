@@ -1,0 +1,127 @@
+/// The autodiff tape, as data: every variable reachable from a root, in
+/// topological order (inputs before the tensors computed from them), each
+/// computed one with the ``Operation`` that made it.
+///
+/// `backward` walks it in reverse, calling each op's registered derivative
+/// and accumulating gradients by variable id; leaves that require gradients
+/// receive theirs in ``Tensor/grad``.
+public struct Graph {
+    /// Variables in topological order; a variable's id is its index here.
+    public let variables: [Tensor]
+    /// For each variable, the ids of its creator's inputs (empty for leaves).
+    public let inputIDs: [[Int]]
+
+    /// Collects the graph that produced `root` (iteratively: deep graphs
+    /// would overflow the stack with recursion).
+    public init(root: Tensor) {
+        var ids: [ObjectIdentifier: Int] = [:]
+        var order: [Tensor] = []
+        var inputs: [[Int]] = []
+        // Depth-first post-order: (tensor, next input to visit).
+        var stack: [(Tensor, Int)] = [(root, 0)]
+        var onStack: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
+        while let (tensor, next) = stack.last {
+            let parents = tensor.creator?.inputs ?? []
+            if next < parents.count {
+                stack[stack.count - 1].1 = next + 1
+                let parent = parents[next]
+                let key = ObjectIdentifier(parent)
+                if ids[key] == nil, !onStack.contains(key), parent.requiresGrad {
+                    onStack.insert(key)
+                    stack.append((parent, 0))
+                }
+            } else {
+                stack.removeLast()
+                let key = ObjectIdentifier(tensor)
+                onStack.remove(key)
+                ids[key] = order.count
+                order.append(tensor)
+                inputs.append(parents.map { ids[ObjectIdentifier($0)] ?? -1 })
+            }
+        }
+        variables = order
+        inputIDs = inputs
+    }
+
+    /// The operations in the order they ran, one line each, for printing.
+    public var description: String {
+        variables.enumerated().map { id, v in
+            guard let op = v.creator else { return "%\(id) = leaf \(v.dtype) \(v.shape)" + (v.name.map { " \($0)" } ?? "") }
+            let args = inputIDs[id].map { $0 >= 0 ? "%\($0)" : "const" }.joined(separator: " ")
+            return "%\(id) = (\(op.definition.name) \(args)) \(v.dtype) \(v.shape)"
+        }.joined(separator: "\n")
+    }
+
+    /// Runs the derivatives in reverse, from `seed` = ∂loss/∂root.
+    ///
+    /// - Parameter createGraph: record the backward computation itself, so the
+    ///   gradients can be differentiated again.
+    public func backward(seed: Tensor, createGraph: Bool = false) throws {
+        guard let root = variables.last else { return }
+        guard seed.shape == root.shape else {
+            throw MinoError.shape("backward", [root.shape, seed.shape], "the gradient must have the root's shape")
+        }
+        var grads = [Tensor?](repeating: nil, count: variables.count)
+        grads[variables.count - 1] = seed.dtype == root.dtype ? seed : try seed.detached().cast(to: root.dtype)
+
+        func run() throws {
+            for id in stride(from: variables.count - 1, through: 0, by: -1) {
+                let variable = variables[id]
+                guard let upstream = grads[id] else { continue }
+                guard let op = variable.creator else {
+                    // A leaf: hand its gradient over (accumulating).
+                    if variable.requiresGrad {
+                        variable.grad = try variable.grad.map { try $0 + upstream } ?? upstream
+                    }
+                    continue
+                }
+                grads[id] = nil  // no longer needed: free it early
+                guard let derivative = op.definition.derivative else { continue }
+                let needs = op.inputs.map(\.requiresGrad)
+                let context = DerivativeContext(inputs: op.inputs, output: variable, upstream: upstream,
+                                                attributes: op.attributes, needsGradient: needs)
+                let inputGrads = try derivative(context)
+                for (slot, input) in op.inputs.enumerated() where needs[slot] {
+                    guard slot < inputGrads.count, var g = inputGrads[slot] else { continue }
+                    // Undo broadcasting, and return the gradient in the input's own dtype.
+                    if g.shape != input.shape { g = try g.sumToShape(input.shape) }
+                    if g.dtype != input.dtype { g = try g.cast(to: input.dtype) }
+                    let target = inputIDs[id][slot]
+                    guard target >= 0 else { continue }
+                    grads[target] = try grads[target].map { try $0 + g } ?? g
+                }
+            }
+        }
+        if createGraph {
+            try GradMode.withGradients(run)
+        } else {
+            try GradMode.withoutGradients(run)
+        }
+    }
+}
+
+extension Tensor {
+    /// Computes the gradients of this tensor with respect to every leaf that
+    /// requires them, accumulating into their ``grad``.
+    ///
+    /// - Parameter gradient: ∂loss/∂self; may be omitted only for a tensor of one element.
+    /// - Throws: ``MinoError`` `.autodiff` when this tensor does not depend on
+    ///   anything that requires gradients, or needs an explicit gradient.
+    public func backward(_ gradient: Tensor? = nil, createGraph: Bool = false) throws {
+        guard requiresGrad else {
+            throw MinoError(.autodiff, "backward: this tensor does not require gradients (no parameter "
+                            + "with requiresGrad fed into it, or it was computed without gradients)")
+        }
+        let seed: Tensor
+        if let gradient {
+            seed = gradient
+        } else {
+            guard elementCount == 1 else {
+                throw MinoError(.autodiff, "backward: a tensor of shape \(shape) needs an explicit gradient; "
+                                + "only one-element tensors default to 1")
+            }
+            seed = try Tensor.full(1, shape: shape, dtype: dtype, on: backend)
+        }
+        try Graph(root: self).backward(seed: seed, createGraph: createGraph)
+    }
+}

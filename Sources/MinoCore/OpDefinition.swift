@@ -1,0 +1,192 @@
+/// The shape and dtype of a tensor, without its data: what shape rules see.
+public struct TensorSpec: Hashable, Sendable, CustomStringConvertible {
+    public var shape: Shape
+    public var dtype: DType
+
+    public init(_ shape: Shape, _ dtype: DType) {
+        self.shape = shape
+        self.dtype = dtype
+    }
+
+    public init(of tensor: Tensor) {
+        self.shape = tensor.shape
+        self.dtype = tensor.dtype
+    }
+
+    public var description: String { "\(dtype) \(shape)" }
+}
+
+/// What an op's input is for. Samplers, promotion and the tape read it.
+public enum InputRole: Sendable, Hashable {
+    /// Numbers the op computes with; promoted to one dtype; differentiable.
+    case value
+    /// Int64 positions (`indexSelect`, `gather`, class labels); never promoted.
+    case index
+    /// A mask read as `≠ 0` (the first input of `where`); converted to the values' dtype.
+    case condition
+}
+
+/// Which dtypes an op computes in.
+public enum DTypePolicy: Sendable, Hashable {
+    /// Any dtype; mixed operands promote (`add`, `sum`, `reshape`).
+    case numeric
+    /// Floating point only; integer operands become ``DType/defaultFloat`` (`exp`, `div`).
+    case floating
+}
+
+/// Which attribute fields an op reads; samplers and the Lisp layer use it
+/// to build valid (and invalid) calls generically.
+public enum AttributeSchema: Sendable, Hashable {
+    case none
+    /// `axes` (empty = all) and `keepDims`.
+    case axes
+    /// `axis` alone (`softmax`, `concat`, `stack`, `indexSelect`, `gather`).
+    case axis
+    /// `axis` (`-1` … ) and `keepDims` (`argmax`).
+    case axisKeepDims
+    /// A target `shape` (`reshape`, `expand`).
+    case shape
+    case permutation
+    /// Slice `ranges`, one per axis.
+    case slice
+    /// `ranges` and the output `shape` (`sliceScatter`).
+    case sliceScatter
+    /// `axis` and the output `shape` (`indexAdd`, `scatterAdd`).
+    case scatter
+    /// A target `dtype`.
+    case dtype
+    /// A loss `reduction`.
+    case reduction
+    /// A probability in `scalar` (`dropout`).
+    case probability
+}
+
+/// Where sample values for an op's value inputs should come from, so that
+/// finite differences are meaningful (no kinks, no poles).
+public enum ValueDomain: Sendable, Hashable {
+    /// Any value in about [-2, 2].
+    case any
+    /// Strictly positive values (`log`, `sqrt`, the base of `pow`).
+    case positive
+    /// Values kept away from 0 and from each other (`relu`, `abs`, `max`, `maximum`).
+    case separated
+    /// Values in (0, 1) (probabilities, targets of binary cross-entropy).
+    case unitInterval
+}
+
+/// The shape of an op's inputs and attributes, as data.
+public struct OpSignature: Sendable, Hashable {
+    public var inputs: [InputRole]
+    /// The last input role repeats (`concat`, `stack`).
+    public var variadic: Bool
+    public var attributes: AttributeSchema
+    public var dtypes: DTypePolicy
+    public var domain: ValueDomain
+    /// Value inputs broadcast against each other by NumPy's rule.
+    public var broadcasts: Bool
+
+    public init(inputs: [InputRole], variadic: Bool = false, attributes: AttributeSchema = .none,
+                dtypes: DTypePolicy = .numeric, domain: ValueDomain = .any, broadcasts: Bool = false) {
+        self.inputs = inputs
+        self.variadic = variadic
+        self.attributes = attributes
+        self.dtypes = dtypes
+        self.domain = domain
+        self.broadcasts = broadcasts
+    }
+}
+
+/// What a derivative rule receives: the op's inputs and output, the gradient
+/// flowing into the output, and which inputs need a gradient back.
+public struct DerivativeContext {
+    public let inputs: [Tensor]
+    public let output: Tensor
+    /// ∂loss/∂output.
+    public let upstream: Tensor
+    public let attributes: OpAttributes
+    public let needsGradient: [Bool]
+}
+
+/// One op, declared once: its names, signature, shape and dtype rule, the
+/// backend hook that computes it, and its derivative written with registered ops.
+///
+/// The tape, the evaluator, the printer and the conformance suite all read
+/// these definitions, so an op added once is differentiable, callable from
+/// `.mu` code, printable and tested on every backend.
+public final class OpDefinition: @unchecked Sendable, CustomStringConvertible {
+    /// The canonical name, as the registry and the conformance suite print it.
+    public let name: String
+    /// Further names in `.mu` code (`+`, `torch.add`, `F.relu`).
+    public let aliases: [String]
+    /// One line of documentation.
+    public let summary: String
+    public let signature: OpSignature
+    /// The output's spec from the inputs' specs; may normalize the attributes.
+    /// Throws ``MinoError`` naming the op and the shapes.
+    public let shapeRule: ([TensorSpec], inout OpAttributes) throws -> TensorSpec
+    /// The backend hook of a primitive.
+    public let kernel: ((any Backend, [Operand], OpAttributes) throws -> any BackendStorage)?
+    /// The default implementation of a composite, from other ops.
+    public let implementation: (([Tensor], OpAttributes) throws -> Tensor)?
+    /// The fused kernel a backend may provide for this composite.
+    public let fusedKernel: FusedKernel?
+    /// Gradients of the inputs, one per input (nil: none). Nil for ops that
+    /// have no derivative (comparisons, `argmax`).
+    public let derivative: ((DerivativeContext) throws -> [Tensor?])?
+
+    /// Declares a primitive: computed by a backend kernel.
+    public init(primitive name: String, aliases: [String] = [], summary: String, signature: OpSignature,
+                shapeRule: @escaping ([TensorSpec], inout OpAttributes) throws -> TensorSpec,
+                kernel: @escaping (any Backend, [Operand], OpAttributes) throws -> any BackendStorage,
+                derivative: ((DerivativeContext) throws -> [Tensor?])?) {
+        self.name = name
+        self.aliases = aliases
+        self.summary = summary
+        self.signature = signature
+        self.shapeRule = shapeRule
+        self.kernel = kernel
+        self.implementation = nil
+        self.fusedKernel = nil
+        self.derivative = derivative
+    }
+
+    /// Declares a composite: a default implementation from other ops, which a
+    /// backend may replace with a fused kernel. It is recorded as one
+    /// operation, with its own derivative.
+    public init(composite name: String, aliases: [String] = [], summary: String, signature: OpSignature,
+                fusedKernel: FusedKernel? = nil,
+                shapeRule: @escaping ([TensorSpec], inout OpAttributes) throws -> TensorSpec,
+                implementation: @escaping ([Tensor], OpAttributes) throws -> Tensor,
+                derivative: ((DerivativeContext) throws -> [Tensor?])?) {
+        self.name = name
+        self.aliases = aliases
+        self.summary = summary
+        self.signature = signature
+        self.shapeRule = shapeRule
+        self.kernel = nil
+        self.implementation = implementation
+        self.fusedKernel = fusedKernel
+        self.derivative = derivative
+    }
+
+    public var isComposite: Bool { implementation != nil }
+    public var isDifferentiable: Bool { derivative != nil }
+    /// Every name the op answers to: the canonical one first.
+    public var allNames: [String] { [name] + aliases }
+    public var description: String { "op \(name)" }
+}
+
+/// One recorded application of an op: the node of the autodiff graph that
+/// made a tensor. It holds its inputs (and so keeps them alive for the
+/// derivative) but never its output, so no reference cycle forms.
+public final class Operation {
+    public let definition: OpDefinition
+    public let inputs: [Tensor]
+    public let attributes: OpAttributes
+
+    init(definition: OpDefinition, inputs: [Tensor], attributes: OpAttributes) {
+        self.definition = definition
+        self.inputs = inputs
+        self.attributes = attributes
+    }
+}

@@ -1,0 +1,20 @@
+extension Ops {
+    /// Every built-in op, in the order the registry, the docs and the
+    /// conformance suite list them.
+    public static let builtins: [OpDefinition] = [
+        // Elementwise
+        neg, exp, log, sqrt, abs, sign, relu, sigmoid, tanh,
+        add, sub, mul, div, pow, maximum, minimum,
+        equal, notEqual, less, lessEqual, greater, greaterEqual,
+        `where`, cast,
+        // Linear algebra and reductions
+        matmul, sum, max, argmax,
+        // Shapes
+        reshape, permute, expand, concat, slice, sliceScatter,
+        // Indexing
+        indexSelect, indexAdd, gather, scatterAdd,
+        // Composites
+        mean, transpose, stack, softmax, logSoftmax, linear,
+        mse, binaryCrossEntropyWithLogits, crossEntropy, dropout,
+    ]
+}

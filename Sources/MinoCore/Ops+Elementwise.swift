@@ -1,0 +1,170 @@
+/// The registered ops. Each `static let` declares one op completely: names,
+/// signature, shape rule, backend hook and derivative.
+public enum Ops {}
+
+// MARK: - Unary
+
+extension Ops {
+    private static func unary(_ kernel: UnaryKernel, aliases: [String], summary: String,
+                              dtypes: DTypePolicy = .floating, domain: ValueDomain = .any,
+                              derivative: @escaping (DerivativeContext) throws -> Tensor?) -> OpDefinition {
+        OpDefinition(
+            primitive: kernel.rawValue, aliases: aliases, summary: summary,
+            signature: OpSignature(inputs: [.value], dtypes: dtypes, domain: domain),
+            shapeRule: ShapeRules.same,
+            kernel: { backend, x, _ in try backend.unary(kernel, x[0]) },
+            derivative: { c in [try derivative(c)] })
+    }
+
+    public static let neg = unary(.neg, aliases: ["torch.neg", "torch.negative"], summary: "−x",
+                                  dtypes: .numeric) { c in try c.upstream.neg() }
+
+    public static let exp = unary(.exp, aliases: ["torch.exp"], summary: "eˣ") { c in
+        try c.upstream * c.output
+    }
+
+    public static let log = unary(.log, aliases: ["torch.log"], summary: "natural logarithm",
+                                  domain: .positive) { c in
+        try c.upstream / c.inputs[0]
+    }
+
+    public static let sqrt = unary(.sqrt, aliases: ["torch.sqrt"], summary: "√x", domain: .positive) { c in
+        // d√x = 1 / (2√x)
+        try c.upstream * 0.5 / c.output
+    }
+
+    public static let abs = unary(.abs, aliases: ["torch.abs"], summary: "|x|", dtypes: .numeric,
+                                  domain: .separated) { c in
+        try c.upstream * c.inputs[0].sign()
+    }
+
+    public static let sign = unary(.sign, aliases: ["torch.sign"], summary: "−1, 0 or 1",
+                                   dtypes: .numeric, domain: .separated) { _ in
+        nil  // zero almost everywhere
+    }
+
+    public static let relu = unary(.relu, aliases: ["torch.relu", "F.relu", "torch.nn.functional.relu"],
+                                   summary: "max(x, 0)", dtypes: .numeric, domain: .separated) { c in
+        try c.upstream * (c.inputs[0] > 0)
+    }
+
+    public static let sigmoid = unary(.sigmoid, aliases: ["torch.sigmoid", "F.sigmoid", "torch.nn.functional.sigmoid"],
+                                      summary: "1 / (1 + e⁻ˣ)") { c in
+        // σ' = σ(1 − σ)
+        try c.upstream * c.output * (1 - c.output)
+    }
+
+    public static let tanh = unary(.tanh, aliases: ["torch.tanh", "F.tanh", "torch.nn.functional.tanh"],
+                                   summary: "hyperbolic tangent") { c in
+        // tanh' = 1 − tanh²
+        try c.upstream * (1 - c.output * c.output)
+    }
+}
+
+// MARK: - Binary
+
+extension Ops {
+    private static func binary(_ kernel: BinaryKernel, aliases: [String], summary: String,
+                               dtypes: DTypePolicy = .numeric, domain: ValueDomain = .any,
+                               derivative: ((DerivativeContext) throws -> [Tensor?])?) -> OpDefinition {
+        OpDefinition(
+            primitive: kernel.rawValue, aliases: aliases, summary: summary,
+            signature: OpSignature(inputs: [.value, .value], dtypes: dtypes, domain: domain, broadcasts: true),
+            shapeRule: ShapeRules.broadcast(kernel.rawValue),
+            kernel: { backend, x, _ in
+                try backend.binary(kernel, x[0], x[1], shape: try Shape.broadcast(x[0].shape, x[1].shape, op: kernel.rawValue))
+            },
+            derivative: derivative)
+    }
+
+    public static let add = binary(.add, aliases: ["+", "torch.add"], summary: "a + b") { c in
+        [c.upstream, c.upstream]
+    }
+
+    public static let sub = binary(.sub, aliases: ["-", "torch.sub", "torch.subtract"], summary: "a − b") { c in
+        [c.upstream, c.needsGradient[1] ? try c.upstream.neg() : nil]
+    }
+
+    public static let mul = binary(.mul, aliases: ["*", "torch.mul", "torch.multiply"], summary: "a · b") { c in
+        [c.needsGradient[0] ? try c.upstream * c.inputs[1] : nil,
+         c.needsGradient[1] ? try c.upstream * c.inputs[0] : nil]
+    }
+
+    public static let div = binary(.div, aliases: ["/", "torch.div", "torch.true_divide"], summary: "a / b",
+                                   dtypes: .floating) { c in
+        // ∂(a/b)/∂a = 1/b; ∂(a/b)/∂b = −a/b² = −(a/b)/b
+        [c.needsGradient[0] ? try c.upstream / c.inputs[1] : nil,
+         c.needsGradient[1] ? try (c.upstream * c.output / c.inputs[1]).neg() : nil]
+    }
+
+    public static let pow = binary(.pow, aliases: ["**", "torch.pow"], summary: "aᵇ", dtypes: .floating,
+                                   domain: .positive) { c in
+        // ∂aᵇ/∂a = b·aᵇ⁻¹; ∂aᵇ/∂b = aᵇ·ln a
+        let (a, b) = (c.inputs[0], c.inputs[1])
+        return [c.needsGradient[0] ? try c.upstream * b * a.pow(b - 1) : nil,
+                c.needsGradient[1] ? try c.upstream * c.output * a.log() : nil]
+    }
+
+    /// Gradient split of `maximum` / `minimum`: all to the winner, half each on ties (as PyTorch).
+    private static func winnerShare(_ winner: Tensor, _ tie: Tensor) throws -> Tensor {
+        try winner + tie * 0.5
+    }
+
+    public static let maximum = binary(.maximum, aliases: ["torch.maximum", "torch.max_elementwise"],
+                                       summary: "elementwise max(a, b)", domain: .separated) { c in
+        let (a, b) = (c.inputs[0], c.inputs[1])
+        let tie = try a.equal(b)
+        return [c.needsGradient[0] ? try c.upstream * winnerShare(try a > b, tie) : nil,
+                c.needsGradient[1] ? try c.upstream * winnerShare(try b > a, tie) : nil]
+    }
+
+    public static let minimum = binary(.minimum, aliases: ["torch.minimum"],
+                                       summary: "elementwise min(a, b)", domain: .separated) { c in
+        let (a, b) = (c.inputs[0], c.inputs[1])
+        let tie = try a.equal(b)
+        return [c.needsGradient[0] ? try c.upstream * winnerShare(try a < b, tie) : nil,
+                c.needsGradient[1] ? try c.upstream * winnerShare(try b < a, tie) : nil]
+    }
+
+    public static let equal = binary(.equal, aliases: ["=", "==", "torch.eq"], summary: "1 where a = b",
+                                     derivative: nil)
+    public static let notEqual = binary(.notEqual, aliases: ["!=", "torch.ne"], summary: "1 where a ≠ b",
+                                        derivative: nil)
+    public static let less = binary(.less, aliases: ["<", "torch.lt"], summary: "1 where a < b", derivative: nil)
+    public static let lessEqual = binary(.lessEqual, aliases: ["<=", "torch.le"], summary: "1 where a ≤ b",
+                                         derivative: nil)
+    public static let greater = binary(.greater, aliases: [">", "torch.gt"], summary: "1 where a > b",
+                                       derivative: nil)
+    public static let greaterEqual = binary(.greaterEqual, aliases: [">=", "torch.ge"], summary: "1 where a ≥ b",
+                                            derivative: nil)
+}
+
+// MARK: - Select and cast
+
+extension Ops {
+    public static let `where` = OpDefinition(
+        primitive: "where", aliases: ["torch.where"], summary: "condition ≠ 0 ? a : b",
+        signature: OpSignature(inputs: [.condition, .value, .value], broadcasts: true),
+        shapeRule: ShapeRules.broadcast("where"),
+        kernel: { backend, x, _ in
+            let shape = try Shape.broadcast(try Shape.broadcast(x[0].shape, x[1].shape, op: "where"),
+                                            x[2].shape, op: "where")
+            return try backend.select(x[0], x[1], x[2], shape: shape)
+        },
+        derivative: { c in
+            let zero = try c.upstream.scalarLike(0)
+            return [nil,
+                    c.needsGradient[1] ? try Tensor.where(c.inputs[0], c.upstream, zero) : nil,
+                    c.needsGradient[2] ? try Tensor.where(c.inputs[0], zero, c.upstream) : nil]
+        })
+
+    public static let cast = OpDefinition(
+        primitive: "cast", aliases: ["to", "torch.Tensor.to", "astype"], summary: "the values in another dtype",
+        signature: OpSignature(inputs: [.value], attributes: .dtype),
+        shapeRule: { specs, attributes in TensorSpec(specs[0].shape, attributes.dtype) },
+        kernel: { backend, x, attributes in try backend.cast(x[0], to: attributes.dtype) },
+        derivative: { c in
+            let source = c.inputs[0].dtype
+            return [source.isFloatingPoint ? try c.upstream.cast(to: source) : nil]
+        })
+}

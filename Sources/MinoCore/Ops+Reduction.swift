@@ -1,0 +1,68 @@
+// MARK: - Reductions
+
+extension Ops {
+    public static let sum = OpDefinition(
+        primitive: "sum", aliases: ["torch.sum"], summary: "sum over axes (all when none given)",
+        signature: OpSignature(inputs: [.value], attributes: .axes),
+        shapeRule: ShapeRules.reduction("sum"),
+        kernel: { backend, x, a in try backend.reduce(.sum, x[0], axes: a.axes, keepDims: a.keepDims) },
+        derivative: { c in
+            // Every input element contributes once: spread the gradient back over the reduced axes.
+            [try c.upstream.unreduced(c.attributes.axes, to: c.inputs[0].shape)]
+        })
+
+    public static let max = OpDefinition(
+        primitive: "max", aliases: ["torch.amax", "amax"], summary: "largest value over axes (all when none given)",
+        signature: OpSignature(inputs: [.value], attributes: .axes, domain: .separated),
+        shapeRule: ShapeRules.reduction("max"),
+        kernel: { backend, x, a in try backend.reduce(.max, x[0], axes: a.axes, keepDims: a.keepDims) },
+        derivative: { c in
+            // The gradient goes to the maximal elements, shared evenly on ties (as torch.amax).
+            let x = c.inputs[0]
+            let axes = c.attributes.axes
+            let peak = try c.output.unreduced(axes, to: x.shape)
+            let mask = try x.equal(peak)
+            let count = try mask.sum(axes: axes, keepDims: true)
+            return [try c.upstream.unreduced(axes, to: x.shape) * mask / count]
+        })
+
+    public static let argmax = OpDefinition(
+        primitive: "argmax", aliases: ["torch.argmax"], summary: "position of the largest value along an axis",
+        signature: OpSignature(inputs: [.value], attributes: .axisKeepDims, domain: .separated),
+        shapeRule: { specs, a in
+            let shape = specs[0].shape
+            a.axis = try shape.normalizedAxis(a.axis, op: "argmax")
+            guard shape.rank == 0 || shape[a.axis] > 0 else {
+                throw MinoError.shape("argmax", [shape], "axis \(a.axis) is empty")
+            }
+            return TensorSpec(shape.rank == 0 ? shape : shape.reduced(over: [a.axis], keepDims: a.keepDims), .int64)
+        },
+        kernel: { backend, x, a in
+            if x[0].shape.rank == 0 { return try backend.full(0, shape: .scalar, dtype: .int64) }
+            return try backend.argmax(x[0], axis: a.axis, keepDims: a.keepDims)
+        },
+        derivative: nil)
+}
+
+extension Tensor {
+    /// The gradient of a reduction over `axes` brought back to `shape`: the
+    /// reduced axes restored as size 1, then broadcast.
+    func unreduced(_ axes: [Int], to shape: Shape) throws -> Tensor {
+        var kept = shape.dims
+        for axis in axes { kept[axis] = 1 }
+        let restored = Shape(kept)
+        let withAxes = self.shape == restored ? self : try reshape(restored)
+        return withAxes.shape == shape ? withAxes : try withAxes.expand(shape)
+    }
+
+    /// Sums a broadcast gradient back to `shape` (the adjoint of broadcasting).
+    public func sumToShape(_ target: Shape) throws -> Tensor {
+        if shape == target { return self }
+        guard target.broadcasts(to: shape) else {
+            throw MinoError.shape("sumToShape", [shape, target], "the target does not broadcast to the source")
+        }
+        let axes = target.broadcastAxes(to: shape)
+        let summed = axes.isEmpty ? self : try sum(axes: axes, keepDims: true)
+        return summed.shape == target ? summed : try summed.reshape(target)
+    }
+}
