@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .library(name: "MinoCore", targets: ["MinoCore"]),
         .library(name: "MinoReference", targets: ["MinoReference"]),
+        .library(name: "MinoConformance", targets: ["MinoConformance"]),
         .executable(name: "mino", targets: ["MinoCLI"]),
     ],
     dependencies: [
@@ -50,6 +51,14 @@ let package = Package(
             swiftSettings: swift5
         ),
 
+        // The conformance suite: samples derived from the op registry, checks, golden data.
+        .target(
+            name: "MinoConformance",
+            dependencies: ["MinoCore"],
+            path: "Conformance/Sources/MinoConformance",
+            swiftSettings: swift5
+        ),
+
         // Front end: the `mino` command.
         .executableTarget(
             name: "MinoCLI",
@@ -63,7 +72,7 @@ let package = Package(
 
         .testTarget(
             name: "MinoCoreTests",
-            dependencies: ["MinoCore", "MinoReference"],
+            dependencies: ["MinoCore", "MinoReference", "MinoConformance"],
             path: "Tests/MinoCoreTests",
             swiftSettings: swift5
         ),

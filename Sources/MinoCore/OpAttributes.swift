@@ -17,7 +17,7 @@ public struct OpAttributes: Equatable, Sendable, CustomStringConvertible {
     public var permutation: [Int] = []
     public var ranges: [SliceRange] = []
     /// Target dtype of `cast`.
-    public var dtype: DType = .float32
+    public var dtype: DType? = nil
     public var reduction: Reduction = .mean
     /// A scalar parameter (the drop probability of `dropout`).
     public var scalar: Double = 0
@@ -74,7 +74,7 @@ public struct OpAttributes: Equatable, Sendable, CustomStringConvertible {
         if shape != d.shape { parts.append("shape: \(shape)") }
         if permutation != d.permutation { parts.append("permutation: \(permutation)") }
         if ranges != d.ranges { parts.append("ranges: \(ranges)") }
-        if dtype != d.dtype { parts.append("dtype: \(dtype)") }
+        if let dtype { parts.append("dtype: \(dtype)") }
         if reduction != d.reduction { parts.append("reduction: \(reduction)") }
         if scalar != d.scalar { parts.append("scalar: \(scalar)") }
         return "{" + parts.joined(separator: ", ") + "}"

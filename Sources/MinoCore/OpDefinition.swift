@@ -21,9 +21,19 @@ public enum InputRole: Sendable, Hashable {
     /// Numbers the op computes with; promoted to one dtype; differentiable.
     case value
     /// Int64 positions (`indexSelect`, `gather`, class labels); never promoted.
-    case index
+    case index(IndexLayout)
     /// A mask read as `≠ 0` (the first input of `where`); converted to the values' dtype.
     case condition
+}
+
+/// How an index input addresses the op's data, so samplers can build valid indices.
+public enum IndexLayout: Sendable, Hashable {
+    /// Rank 1: positions along `axis` (of the first input, or of the output `shape` for scatters).
+    case positions
+    /// The rank of the data: positions along `axis` at every other coordinate (`gather`, `scatterAdd`).
+    case aligned
+    /// Rank 1: one class per row of the first input (`crossEntropy` labels).
+    case labels
 }
 
 /// Which dtypes an op computes in.

@@ -204,7 +204,7 @@ extension Ops {
     public static let crossEntropy = OpDefinition(
         composite: "crossEntropy", aliases: ["F.cross_entropy", "torch.nn.functional.cross_entropy", "cross_entropy"],
         summary: "softmax cross-entropy of logits [N C] against int64 class labels [N]",
-        signature: OpSignature(inputs: [.value, .index], attributes: .reduction, dtypes: .floating),
+        signature: OpSignature(inputs: [.value, .index(.labels)], attributes: .reduction, dtypes: .floating),
         fusedKernel: .crossEntropy,
         shapeRule: { specs, a in
             let (logits, labels) = (specs[0].shape, specs[1].shape)

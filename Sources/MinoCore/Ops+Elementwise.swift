@@ -161,8 +161,13 @@ extension Ops {
     public static let cast = OpDefinition(
         primitive: "cast", aliases: ["to", "torch.Tensor.to", "astype"], summary: "the values in another dtype",
         signature: OpSignature(inputs: [.value], attributes: .dtype),
-        shapeRule: { specs, attributes in TensorSpec(specs[0].shape, attributes.dtype) },
-        kernel: { backend, x, attributes in try backend.cast(x[0], to: attributes.dtype) },
+        shapeRule: { specs, attributes in
+            guard let target = attributes.dtype else {
+                throw MinoError.argument("cast", "needs a target dtype")
+            }
+            return TensorSpec(specs[0].shape, target)
+        },
+        kernel: { backend, x, attributes in try backend.cast(x[0], to: attributes.dtype ?? x[0].dtype) },
         derivative: { c in
             let source = c.inputs[0].dtype
             return [source.isFloatingPoint ? try c.upstream.cast(to: source) : nil]

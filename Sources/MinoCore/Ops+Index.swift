@@ -14,7 +14,7 @@ extension Ops {
     public static let indexSelect = OpDefinition(
         primitive: "indexSelect", aliases: ["torch.index_select", "index_select"],
         summary: "the entries of x at int64 indices along an axis",
-        signature: OpSignature(inputs: [.value, .index], attributes: .axis),
+        signature: OpSignature(inputs: [.value, .index(.positions)], attributes: .axis),
         shapeRule: { specs, a in
             let x = specs[0].shape
             guard x.rank > 0 else { throw MinoError.shape("indexSelect", [x, specs[1].shape], "cannot index a scalar") }
@@ -32,7 +32,7 @@ extension Ops {
     public static let indexAdd = OpDefinition(
         primitive: "indexAdd", aliases: ["torch.index_add"],
         summary: "zeros of a shape with slices added at int64 indices along an axis (indexSelect's adjoint)",
-        signature: OpSignature(inputs: [.value, .index], attributes: .scatter),
+        signature: OpSignature(inputs: [.value, .index(.positions)], attributes: .scatter),
         shapeRule: { specs, a in
             let target = try a.shape.validated(for: "indexAdd")
             guard target.rank > 0 else { throw MinoError.shape("indexAdd", [target], "cannot index a scalar") }
@@ -61,7 +61,7 @@ extension Ops {
     public static let gather = OpDefinition(
         primitive: "gather", aliases: ["torch.gather"],
         summary: "out[i][j] = x[i][index[i][j]] along an axis (PyTorch's gather)",
-        signature: OpSignature(inputs: [.value, .index], attributes: .axis),
+        signature: OpSignature(inputs: [.value, .index(.aligned)], attributes: .axis),
         shapeRule: { specs, a in
             let (x, index) = (specs[0].shape, specs[1].shape)
             guard x.rank > 0 else { throw MinoError.shape("gather", [x, index], "cannot gather from a scalar") }
@@ -77,7 +77,7 @@ extension Ops {
     public static let scatterAdd = OpDefinition(
         primitive: "scatterAdd", aliases: ["torch.scatter_add"],
         summary: "zeros of a shape with values added at int64 indices along an axis (gather's adjoint)",
-        signature: OpSignature(inputs: [.value, .index], attributes: .scatter),
+        signature: OpSignature(inputs: [.value, .index(.aligned)], attributes: .scatter),
         shapeRule: { specs, a in
             let target = try a.shape.validated(for: "scatterAdd")
             guard target.rank > 0 else { throw MinoError.shape("scatterAdd", [target], "cannot scatter into a scalar") }

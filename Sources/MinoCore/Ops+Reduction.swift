@@ -5,7 +5,11 @@ extension Ops {
         primitive: "sum", aliases: ["torch.sum"], summary: "sum over axes (all when none given)",
         signature: OpSignature(inputs: [.value], attributes: .axes),
         shapeRule: ShapeRules.reduction("sum"),
-        kernel: { backend, x, a in try backend.reduce(.sum, x[0], axes: a.axes, keepDims: a.keepDims) },
+        kernel: { backend, x, a in
+            // Only a scalar has no axes to reduce: the sum is the value itself.
+            if a.axes.isEmpty { return x[0].storage }
+            return try backend.reduce(.sum, x[0], axes: a.axes, keepDims: a.keepDims)
+        },
         derivative: { c in
             // Every input element contributes once: spread the gradient back over the reduced axes.
             [try c.upstream.unreduced(c.attributes.axes, to: c.inputs[0].shape)]
@@ -15,7 +19,10 @@ extension Ops {
         primitive: "max", aliases: ["torch.amax", "amax"], summary: "largest value over axes (all when none given)",
         signature: OpSignature(inputs: [.value], attributes: .axes, domain: .separated),
         shapeRule: ShapeRules.reduction("max"),
-        kernel: { backend, x, a in try backend.reduce(.max, x[0], axes: a.axes, keepDims: a.keepDims) },
+        kernel: { backend, x, a in
+            if a.axes.isEmpty { return x[0].storage }
+            return try backend.reduce(.max, x[0], axes: a.axes, keepDims: a.keepDims)
+        },
         derivative: { c in
             // The gradient goes to the maximal elements, shared evenly on ties (as torch.amax).
             let x = c.inputs[0]

@@ -112,7 +112,8 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
             }
             out.append(a)
         }
-        return out.sorted()
+        // A scalar accepts axis 0 / -1 (as PyTorch) but has no axis to reduce.
+        return rank == 0 ? [] : out.sorted()
     }
 
     /// The shape left after reducing `axes` (already normalized).

@@ -1,0 +1,101 @@
+import MinoCore
+
+/// One call of one op: its inputs (as host data) and attributes.
+///
+/// Samples are derived from an op's registered ``OpSignature`` and shape
+/// rule (``SampleInputs``), so a newly registered op is covered without
+/// editing the suite.
+public struct OpSample: CustomStringConvertible {
+    public let op: OpDefinition
+    /// What the sample exercises, e.g. `[3 4] and [4], broadcast`.
+    public let label: String
+    /// The inputs, in order. Value inputs have the sample's dtype; index inputs are int64.
+    public let inputs: [HostArray]
+    public let attributes: OpAttributes
+    /// Inputs whose host data holds the transpose of the intended value: they
+    /// are uploaded and then transposed on the backend, so the op receives a
+    /// non-contiguous (strided) operand.
+    public let transposed: Set<Int>
+
+    public init(op: OpDefinition, label: String, inputs: [HostArray], attributes: OpAttributes,
+                transposed: Set<Int> = []) {
+        self.op = op
+        self.label = label
+        self.inputs = inputs
+        self.attributes = attributes
+        self.transposed = transposed
+    }
+
+    /// The dtype of the value inputs.
+    public var dtype: DType {
+        for (i, input) in inputs.enumerated() where role(i) == .value { return input.dtype }
+        return inputs.first?.dtype ?? .float32
+    }
+
+    /// The role of input `i` (the last role repeats for variadic ops).
+    public func role(_ i: Int) -> InputRole {
+        let roles = op.signature.inputs
+        return i < roles.count ? roles[i] : roles[roles.count - 1]
+    }
+
+    /// Whether input `i` can receive a gradient.
+    public func isDifferentiable(_ i: Int) -> Bool {
+        op.isDifferentiable && role(i) == .value && inputs[i].dtype.isFloatingPoint
+    }
+
+    public var description: String { "\(op.name) \(label) \(dtype)" }
+
+    /// The inputs as tensors on `backend`, transposed where the sample says.
+    /// Differentiable inputs require gradients when `requiresGrad`.
+    public func tensors(on backend: any Backend, requiresGrad: Bool = false,
+                        replacing replacement: (index: Int, array: HostArray)? = nil) throws -> [Tensor] {
+        try inputs.enumerated().map { i, host in
+            var data = host
+            if let r = replacement, r.index == i { data = r.array }
+            var t = try Tensor(data, on: backend)
+            if transposed.contains(i) {
+                t = try GradMode.withoutGradients { try t.transposed().detached() }
+            }
+            t.requiresGrad = requiresGrad && isDifferentiable(i)
+            return t
+        }
+    }
+
+    /// Runs the op on `backend`.
+    public func run(on backend: any Backend) throws -> Tensor {
+        try Dispatch.apply(op, tensors(on: backend), attributes)
+    }
+
+    /// The intended (logical) value of input `i` on the host: transposed back when needed.
+    public func logicalInput(_ i: Int) -> HostArray {
+        guard transposed.contains(i) else { return inputs[i] }
+        return HostTranspose.lastTwo(inputs[i])
+    }
+}
+
+/// Transposes of host arrays, for building strided samples.
+public enum HostTranspose {
+    /// Swaps the last two axes of a host array (a copy).
+    public static func lastTwo(_ array: HostArray) -> HostArray {
+        let dims = array.shape.dims
+        guard dims.count >= 2 else { return array }
+        let (r, c) = (dims[dims.count - 2], dims[dims.count - 1])
+        let batch = array.shape.elementCount / Swift.max(r * c, 1)
+        var outDims = dims
+        outDims.swapAt(dims.count - 2, dims.count - 1)
+        func swap<T>(_ v: [T]) -> [T] {
+            var out = v
+            for b in 0..<batch {
+                for i in 0..<r {
+                    for j in 0..<c { out[b * r * c + j * r + i] = v[b * r * c + i * c + j] }
+                }
+            }
+            return out
+        }
+        switch array.elements {
+        case .float32(let v): return HostArray(unchecked: Shape(outDims), .float32(swap(v)))
+        case .float64(let v): return HostArray(unchecked: Shape(outDims), .float64(swap(v)))
+        case .int64(let v): return HostArray(unchecked: Shape(outDims), .int64(swap(v)))
+        }
+    }
+}

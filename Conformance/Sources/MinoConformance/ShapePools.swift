@@ -1,0 +1,121 @@
+import MinoCore
+
+/// Candidate input shapes, by arity. Each op keeps the tuples its shape rule
+/// accepts; the order puts the most telling cases first.
+enum ShapePools {
+    static let unary: [Shape] = [[3, 4], [5], [], [2, 3, 4], [4, 1], [1, 3]]
+
+    static let binary: [[Shape]] = [
+        // Elementwise: same shape, broadcasting, scalars.
+        [[3, 4], [3, 4]], [[3, 4], [4]], [[2, 1, 4], [3, 1]], [[], [3]], [[5], [5]], [[3, 1], [1, 4]],
+        // Matrix products: plain, batched, broadcast batch.
+        [[3, 4], [4, 5]], [[2, 3, 4], [4, 5]], [[2, 3, 4], [2, 4, 5]], [[1, 3, 4], [2, 4, 2]],
+        // Index ops: select rows, gather columns, class labels.
+        [[5, 3], [4]], [[3, 5], [4]], [[3, 4], [3, 2]], [[2, 3, 4], [2, 3, 2]], [[4, 3], [4]],
+        // Scatter sources and their indices.
+        [[4, 3], [4, 3]], [[2, 3], [2, 3]],
+        // Mismatches (error samples for most ops).
+        [[3, 4], [5, 4]], [[3, 4], [3, 5]],
+    ]
+
+    static let ternary: [[Shape]] = [
+        [[3, 4], [3, 4], [3, 4]], [[3, 1], [1, 4], [4]], [[2, 3, 4], [3, 1], [4]],
+        // linear: x, weight [out in], bias [out].
+        [[2, 3], [4, 3], [4]], [[5, 2, 3], [4, 3], [4]], [[3], [2, 3], [2]],
+        // Mismatches.
+        [[2, 3], [3, 4], [4]], [[3, 4], [5, 4], [3, 4]],
+    ]
+
+    static let variadic: [[Shape]] = [
+        [[2, 3], [4, 3]], [[2, 3], [2, 3], [2, 3]], [[2, 3, 4], [2, 1, 4]], [[3], [3]], [[4], [2]],
+        [[2, 3], [2, 4]],
+    ]
+}
+
+/// Candidate attributes for each schema, built from the input shapes.
+enum AttributeCandidates {
+    static func `for`(_ schema: AttributeSchema, shapes: [Shape]) -> [OpAttributes] {
+        let first = shapes[0]
+        switch schema {
+        case .none:
+            return [.none]
+        case .axes:
+            var list: [OpAttributes] = [.axes([]), .axes([-1], keepDims: true), .axes([0]), .axes([1])]
+            if first.rank >= 3 { list.append(.axes([0, 2], keepDims: true)) }
+            if first.rank >= 2 { list.append(.axes([0, -1])) }
+            list.append(.axes([5]))  // out of range: an error sample
+            return list
+        case .axis:
+            return [.axis(-1), .axis(0), .axis(1), .axis(7)]
+        case .axisKeepDims:
+            return [.axis(-1), .axis(0, keepDims: true), .axis(1), .axis(9)]
+        case .shape:
+            return shapeTargets(first).map { .shape($0) }
+        case .permutation:
+            let r = first.rank
+            var list: [OpAttributes] = [.permutation(Array((0..<r).reversed()))]
+            if r >= 3 { list.append(.permutation([1, 2, 0])) }
+            list.append(.permutation(Array(0..<r) + [r]))  // wrong length
+            return list
+        case .slice:
+            return sliceRanges(first).map { ranges in
+                var a = OpAttributes()
+                a.ranges = ranges
+                return a
+            }
+        case .sliceScatter:
+            // The source fills a strided box of a larger zero tensor.
+            let target = Shape(first.dims.map { 2 * $0 + 1 })
+            var a = OpAttributes()
+            a.shape = target
+            a.ranges = first.dims.map { SliceRange(start: 1, end: 1 + 2 * $0, step: 2) }
+            var wrong = a
+            wrong.shape = first
+            wrong.ranges = first.dims.map { SliceRange(start: 0, end: $0 + 1, step: 1) }
+            return [a, wrong]
+        case .scatter:
+            // indexAdd: the target's axis may be larger than the source's; scatterAdd likewise.
+            var list: [OpAttributes] = []
+            for axis in [0, 1] where axis < first.rank {
+                var dims = first.dims
+                dims[axis] += 2
+                var a = OpAttributes.axis(axis)
+                a.shape = Shape(dims)
+                list.append(a)
+            }
+            return list
+        case .dtype:
+            return DType.allCases.map { .dtype($0) }
+        case .reduction:
+            return Reduction.allCases.map { .reduction($0) }
+        case .probability:
+            var a = OpAttributes()
+            a.scalar = 0.25
+            var b = OpAttributes()
+            b.scalar = 0.5
+            var bad = OpAttributes()
+            bad.scalar = 1.5
+            return [a, b, bad]
+        }
+    }
+
+    /// Reshape and expand targets for an input shape.
+    static func shapeTargets(_ shape: Shape) -> [Shape] {
+        let n = shape.elementCount
+        var list: [Shape] = [[-1], Shape(shape.dims.reversed())]
+        if n % 2 == 0 && n > 0 { list.append([2, -1]) }
+        // Expand: a new leading axis, and size-1 axes grown.
+        list.append(Shape([2] + shape.dims.map { $0 == 1 ? 3 : $0 }))
+        list.append(Shape(shape.dims.map { $0 == 1 ? 4 : $0 }))
+        list.append([n + 1])  // wrong size: an error sample
+        return list
+    }
+
+    /// Box slices of a shape: every other element from 1, and a prefix.
+    static func sliceRanges(_ shape: Shape) -> [[SliceRange]] {
+        let strided = shape.dims.map { d in d > 1 ? SliceRange(start: 1, end: d, step: 2) : SliceRange.all(d) }
+        let prefix = shape.dims.map { d in SliceRange(start: 0, end: Swift.max(d - 1, 1), step: 1) }
+        let outside = shape.dims.map { d in SliceRange(start: 0, end: d + 3, step: 1) }
+        return [strided, prefix, outside]
+    }
+}
