@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "MinoCore", targets: ["MinoCore"]),
         .library(name: "MinoReference", targets: ["MinoReference"]),
         .library(name: "MinoConformance", targets: ["MinoConformance"]),
+        .library(name: "MinoModel", targets: ["MinoModel"]),
         .executable(name: "mino", targets: ["MinoCLI"]),
     ],
     dependencies: [
@@ -59,11 +60,29 @@ let package = Package(
             swiftSettings: swift5
         ),
 
+        // Data sets the project ships (data/), as package resources.
+        .target(
+            name: "MinoData",
+            path: "data",
+            exclude: ["README.md"],
+            sources: ["MinoData.swift"],
+            resources: [.copy("digits.csv")],
+            swiftSettings: swift5
+        ),
+
+        // Layer 3: layers, losses, optimizers, initialisers, data sets, training.
+        .target(
+            name: "MinoModel",
+            dependencies: ["MinoCore", "MinoData"],
+            path: "Sources/MinoModel",
+            swiftSettings: swift5
+        ),
+
         // Front end: the `mino` command.
         .executableTarget(
             name: "MinoCLI",
             dependencies: [
-                "MinoCore",
+                "MinoCore", "MinoModel", "MinoReference",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/MinoCLI",
@@ -74,6 +93,13 @@ let package = Package(
             name: "MinoCoreTests",
             dependencies: ["MinoCore", "MinoReference", "MinoConformance"],
             path: "Tests/MinoCoreTests",
+            swiftSettings: swift5
+        ),
+
+        .testTarget(
+            name: "MinoModelTests",
+            dependencies: ["MinoCore", "MinoModel", "MinoReference"],
+            path: "Tests/MinoModelTests",
             swiftSettings: swift5
         ),
     ]
