@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .library(name: "MinoCore", targets: ["MinoCore"]),
         .library(name: "MinoReference", targets: ["MinoReference"]),
+        .library(name: "MinoLisp", targets: ["MinoLisp"]),
         .executable(name: "mino", targets: ["MinoCLI"]),
     ],
     dependencies: [
@@ -24,6 +25,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
+        // Layer 1: Expr, reader, printer, macro expander, threading macros,
+        // pattern search and rewrite. Pure data: depends on nothing else in Mino.
+        .target(
+            name: "MinoLisp",
+            path: "Sources/MinoLisp",
+            swiftSettings: swift5
+        ),
+
         // Layer 2: dtypes, shapes, tensors, the op registry, autodiff, the Backend protocol.
         .target(
             name: "MinoCore",
@@ -55,6 +64,7 @@ let package = Package(
             name: "MinoCLI",
             dependencies: [
                 "MinoCore",
+                "MinoLisp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/MinoCLI",
@@ -65,6 +75,13 @@ let package = Package(
             name: "MinoCoreTests",
             dependencies: ["MinoCore", "MinoReference"],
             path: "Tests/MinoCoreTests",
+            swiftSettings: swift5
+        ),
+
+        .testTarget(
+            name: "MinoLispTests",
+            dependencies: ["MinoLisp"],
+            path: "Tests/MinoLispTests",
             swiftSettings: swift5
         ),
     ]
