@@ -16,10 +16,11 @@ public final class MacroTable {
     public init() {}
 
     /// A fresh table holding the built-in macros: the threading macros `->`, `->>`, `*->`,
-    /// `*->>`, `|->`, `|->>`, `=->`, `=->>`, `cond->` and `cond->>`.
+    /// `*->>`, `|->`, `|->>`, `=->`, `=->>`, `cond->` and `cond->>`, and `pat-refract`.
     public static func standard() -> MacroTable {
         let table = MacroTable()
         ThreadingMacros.install(into: table)
+        PatternMacros.install(into: table)
         return table
     }
 
