@@ -8,10 +8,13 @@
 ///   `'…`; inside a quasiquote only the unquoted parts (`~x`, `~@x`) at the matching
 ///   depth are expanded. An unquote outside any quasiquote is an `.expand` error.
 public struct ExpansionContext {
-    /// Default nesting limit of `macroexpandAll` (and of macros that call back into the
-    /// expander). Deeper trees give a `.depth` error; the limit keeps the recursion well
-    /// inside an 8 MiB stack.
-    public static let defaultMaxDepth = 2_000
+    /// Default limit on macro calls nested inside macro calls (a macro that expands a
+    /// sub-form which is itself a macro call, as the threading macros do with their head
+    /// and steps), and on the recursion of the few macros that recurse over nested data.
+    /// Deeper nesting is a `.depth` error; the limit keeps that recursion well inside a
+    /// 8 MiB stack even in debug builds. `macroexpandAll` itself walks iteratively, so the
+    /// depth of the tree is not limited.
+    public static let defaultMaxDepth = 1_000
     /// Default limit on successive head expansions of one form.
     public static let defaultMaxSteps = 10_000
 
@@ -19,8 +22,7 @@ public struct ExpansionContext {
     public let gensyms: Gensym
     public var maxDepth: Int
     public var maxSteps: Int
-    /// How deep the expander is right now (recursion of `macroexpandAll` plus macros that
-    /// call back into the expander).
+    /// How many macro calls are in progress right now (one inside another).
     public private(set) var nesting = 0
 
     public init(macros: MacroTable = .standard(), gensyms: Gensym = Gensym(),
@@ -71,59 +73,82 @@ public struct ExpansionContext {
     }
 
     /// Expands every macro call in the tree (see the type's documentation).
+    /// The walk is iterative, so trees of any depth expand without deep recursion.
     public mutating func macroexpandAll(_ form: Expr) throws -> Expr {
-        try enter(form.location)
-        defer { nesting -= 1 }
-        let expanded = try macroexpand(form)
-        switch expanded.node {
-        case .list(let items):
-            if items.count == 2, let head = items[0].symbolName {
-                switch head {
-                case "quote":
-                    return expanded
-                case "quasiquote":
-                    return expanded.withChildren([items[0], try expandQuasiquoted(items[1], level: 1)])
-                default: break
-                }
+        var stack: [WalkFrame] = []
+        var result = try visit(form, .code, &stack)
+        while !stack.isEmpty {
+            let top = stack.count - 1
+            if let finished = result {
+                stack[top].done.append(finished)
+                result = nil
             }
-            if let head = items.first?.symbolName, head == "unquote" || head == "unquote-splice" {
-                let spelling = head == "unquote" ? "~" : "~@"
-                throw LispError(.expand, "\(spelling) (\(head)) outside a quasiquote: expected it inside a `template", at: expanded.location)
+            if stack[top].next < stack[top].children.count {
+                let (child, mode) = stack[top].children[stack[top].next]
+                stack[top].next += 1
+                result = try visit(child, mode, &stack)
+            } else {
+                let frame = stack.removeLast()
+                result = frame.form.withChildren(frame.done)
             }
-            return expanded.withChildren(try items.map { try macroexpandAll($0) })
-        case .vector(let items), .dict(let items), .tuple(let items):
-            return expanded.withChildren(try items.map { try macroexpandAll($0) })
-        default:
-            return expanded
         }
+        return result ?? form
     }
 
-    /// Walks quasiquoted data at quasiquote depth `level`, expanding what is unquoted back
-    /// to depth 0.
-    private mutating func expandQuasiquoted(_ form: Expr, level: Int) throws -> Expr {
-        try enter(form.location)
-        defer { nesting -= 1 }
-        guard let items = form.children else { return form }
-        if case .list = form.node, let head = items.first?.symbolName {
+    /// How the walk treats a form: as code (expand it), as quasiquoted data at some
+    /// depth, or as something to keep as is (the head symbol of a quote form).
+    private enum WalkMode { case code, quasi(Int), keep }
+
+    private struct WalkFrame {
+        var form: Expr
+        var children: [(Expr, WalkMode)]
+        var next = 0
+        var done: [Expr] = []
+    }
+
+    /// Returns the finished form for atoms and quoted data, or pushes a frame for the
+    /// children still to walk and returns nil.
+    private mutating func visit(_ form: Expr, _ mode: WalkMode, _ stack: inout [WalkFrame]) throws -> Expr? {
+        var expanded = form
+        var level = 0
+        switch mode {
+        case .keep:
+            return form
+        case .code:
+            expanded = try macroexpand(form)
+        case .quasi(let depth):
+            level = depth
+        }
+        guard let items = expanded.children, !items.isEmpty else { return expanded }
+        var children = items.map { ($0, level == 0 ? WalkMode.code : .quasi(level)) }
+        if case .list = expanded.node, let head = items[0].symbolName {
             switch head {
+            case "quote" where items.count == 2 && level == 0:
+                return expanded
             case "quasiquote" where items.count == 2:
-                return form.withChildren([items[0], try expandQuasiquoted(items[1], level: level + 1)])
+                children = [(items[0], .keep), (items[1], .quasi(level + 1))]
             case "unquote", "unquote-splice":
-                guard items.count == 2 else {
-                    throw LispError(.expand, "\(head) expects exactly one form, found \(items.count - 1)", at: form.location)
+                let spelling = head == "unquote" ? "~" : "~@"
+                guard level > 0 else {
+                    throw LispError(.expand, "\(spelling) (\(head)) outside a quasiquote: expected it inside a `template", at: expanded.location)
                 }
-                let inner = level == 1 ? try macroexpandAll(items[1]) : try expandQuasiquoted(items[1], level: level - 1)
-                return form.withChildren([items[0], inner])
-            default: break
+                guard items.count == 2 else {
+                    throw LispError(.expand, "\(head) expects exactly one form, found \(items.count - 1)", at: expanded.location)
+                }
+                children = [(items[0], .keep), (items[1], level == 1 ? .code : .quasi(level - 1))]
+            default:
+                break
             }
         }
-        return form.withChildren(try items.map { try expandQuasiquoted($0, level: level) })
+        stack.append(WalkFrame(form: expanded, children: children, done: []))
+        stack[stack.count - 1].done.reserveCapacity(children.count)
+        return nil
     }
 
     /// Counts one level of nesting; throws past `maxDepth`.
     mutating func enter(_ location: SourceLocation?) throws {
         guard nesting < maxDepth else {
-            throw LispError(.depth, "expansion nested deeper than \(maxDepth) levels", at: location)
+            throw LispError(.depth, "macro calls nested deeper than \(maxDepth) levels", at: location)
         }
         nesting += 1
     }

@@ -30,11 +30,17 @@ public struct Expr: Sendable {
         case tuple([Expr])
     }
 
-    public var node: Node
+    /// What the form is. Collections are stored in a `ChildBox` (see `ExprStorage.swift`)
+    /// so that dropping a deep tree never recurses; reading `node` costs one retain.
+    public var node: Node {
+        get { storage.node }
+        set { storage = Storage(newValue) }
+    }
     public var location: SourceLocation?
+    var storage: Storage
 
     public init(_ node: Node, at location: SourceLocation? = nil) {
-        self.node = node
+        self.storage = Storage(node)
         self.location = location
     }
 }

@@ -196,7 +196,7 @@ struct PatternCompiler {
         for child in e.children ?? [] {
             if let name = child.symbolName, case .rest(let wildcard)? = try WildcardSyntax.parse(name, at: child.location) {
                 guard rest == nil else {
-                    throw LispError(.pattern, "more than one rest wildcard in \(e); expected at most one per collection", at: child.location)
+                    throw LispError(.pattern, "more than one rest wildcard in \(e.brief); expected at most one per collection", at: child.location)
                 }
                 try note(wildcard, rest: true, at: child.location)
                 rest = wildcard

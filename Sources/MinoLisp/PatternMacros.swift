@@ -17,7 +17,7 @@ public enum PatternMacros {
             var rules: [RewriteRule] = []
             for pair in items.dropFirst(2) {
                 guard let parts = pair.listItems, parts.count == 2 else {
-                    throw LispError(.macro, "pat-refract: expected (pattern replacement) pairs, found \(pair)", at: pair.location ?? form.location)
+                    throw LispError(.macro, "pat-refract: expected (pattern replacement) pairs, found \(pair.brief)", at: pair.location ?? form.location)
                 }
                 rules.append(try RewriteRule(pattern: Pattern(parts[0]), replacement: parts[1]))
             }

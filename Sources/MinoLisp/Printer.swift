@@ -19,6 +19,18 @@ public enum Printer {
 
     /// The one-line form, or nil as soon as it would be longer than `limit` characters.
     public static func oneLine(_ expr: Expr, limit: Int?) -> String? {
+        let (text, complete) = render(expr, limit: limit)
+        return complete ? text : nil
+    }
+
+    /// The one-line form cut to about `limit` characters with `...`, for error messages.
+    public static func brief(_ expr: Expr, limit: Int = 60) -> String {
+        let (text, complete) = render(expr, limit: limit)
+        return complete ? text : String(text.unicodeScalars.prefix(limit)) + "..."
+    }
+
+    /// The one-line form, stopping (complete: false) once longer than `limit`.
+    private static func render(_ expr: Expr, limit: Int?) -> (String, complete: Bool) {
         enum Task { case form(Expr), text(String) }
         var out = ""
         var length = 0
@@ -46,9 +58,9 @@ public enum Printer {
                     emit(atom(e))
                 }
             }
-            if let limit, length > limit { return nil }
+            if let limit, length > limit { return (out, false) }
         }
-        return out
+        return (out, true)
     }
 
     /// `("'", x)` for `(quote x)` and friends, when the short form reads back the same.
@@ -160,6 +172,8 @@ public enum Printer {
 extension Expr: CustomStringConvertible, CustomDebugStringConvertible {
     /// The canonical one-line form (`Printer.oneLine`).
     public var description: String { Printer.oneLine(self) }
+    /// The one-line form cut to 60 characters, for error messages.
+    public var brief: String { Printer.brief(self) }
     public var debugDescription: String {
         location.map { "\(Printer.oneLine(self)) @ \($0)" } ?? Printer.oneLine(self)
     }

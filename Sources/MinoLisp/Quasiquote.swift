@@ -46,7 +46,7 @@ public enum Quasiquote {
                     case .list(let spliced), .vector(let spliced), .tuple(let spliced): return spliced
                     case .none: return []
                     default:
-                        throw LispError(.expand, "~@ expects a list, vector or tuple to splice, found \(value.kindDescription) \(value)", at: form.location)
+                        throw LispError(.expand, "~@ expects a list, vector or tuple to splice, found \(value.kindDescription) \(value.brief)", at: form.location)
                     }
                 }
                 let inner = try walk(argument, level: level - 1, nesting: nesting + 1)

@@ -47,10 +47,8 @@ public struct Reader {
         guard let form = try reader.next() else {
             throw LispError(.read, "expected a form, found end of input", at: reader.here)
         }
-        reader.skipAtmosphere()
-        if !reader.atEnd {
-            throw LispError(.read, "expected end of input after the first form, found '\(reader.peekDisplay)'",
-                            at: reader.here)
+        if let extra = try reader.next() {
+            throw LispError(.read, "expected one form, found a second one: \(extra.brief)", at: extra.location)
         }
         return form
     }
@@ -176,8 +174,6 @@ public struct Reader {
         let i = index + offset
         return i < scalars.count ? scalars[i] : nil
     }
-
-    var peekDisplay: String { peek().map { String($0) } ?? "end of input" }
 
     var here: SourceLocation { SourceLocation(file: file, line: line, column: column) }
 

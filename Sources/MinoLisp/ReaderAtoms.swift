@@ -81,6 +81,9 @@ extension Reader {
             advance()
         }
         let text = String(token)
+        if text.hasPrefix("#!") {
+            throw LispError(.read, "unexpected '#!': a shebang line is only allowed at the very start of the input", at: start)
+        }
         if peek() == "\"" {
             throw LispError(.read, "expected whitespace between '\(text)' and the string that follows it (string prefixes such as r\"\" and f\"\" are not supported)", at: here)
         }

@@ -127,11 +127,11 @@ public struct RewriteRule: CustomStringConvertible {
                 guard let captured = w.name else { return } // `_`, `_:type`: copied as written
                 guard pattern.singleCaptures.contains(captured) else {
                     let hint = pattern.restCaptures.contains(captured) ? "; it captures the rest of a collection, so write ?\(captured)..." : ""
-                    throw LispError(.pattern, "the replacement uses ?\(captured), which the pattern \(pattern) does not capture\(hint)", at: template.location)
+                    throw LispError(.pattern, "the replacement uses ?\(captured), which the pattern \(pattern.source.brief) does not capture\(hint)", at: template.location)
                 }
             case .rest(let w):
                 guard let captured = w.name, pattern.restCaptures.contains(captured) else {
-                    throw LispError(.pattern, "the replacement uses \(name), which is not a rest capture of the pattern \(pattern); expected a named ?xs... from the pattern", at: template.location)
+                    throw LispError(.pattern, "the replacement uses \(name), which is not a rest capture of the pattern \(pattern.source.brief); expected a named ?xs... from the pattern", at: template.location)
                 }
                 if depth == 0 {
                     throw LispError(.pattern, "\(name) splices forms; expected it inside a collection of the replacement", at: template.location)

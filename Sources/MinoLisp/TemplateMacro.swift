@@ -15,23 +15,23 @@ extension MacroTable {
     @discardableResult
     public func defineTemplate(_ definition: Expr) throws -> String {
         guard let items = definition.listItems, items.first?.symbolName == "defmacro" else {
-            throw LispError(.macro, "expected (defmacro name [params...] `template), found \(definition)", at: definition.location)
+            throw LispError(.macro, "expected (defmacro name [params...] `template), found \(definition.brief)", at: definition.location)
         }
         guard items.count == 4 else {
             throw LispError(.macro, "defmacro: expected a name, a parameter vector and one template body, found \(items.count - 1) forms", at: definition.location)
         }
         guard let name = items[1].symbolName else {
-            throw LispError(.macro, "defmacro: expected a symbol as the macro name, found \(items[1].kindDescription) \(items[1])", at: items[1].location ?? definition.location)
+            throw LispError(.macro, "defmacro: expected a symbol as the macro name, found \(items[1].kindDescription) \(items[1].brief)", at: items[1].location ?? definition.location)
         }
         guard let parameterForms = items[2].vectorItems else {
-            throw LispError(.macro, "defmacro \(name): expected a parameter vector [a b &rest c], found \(items[2].kindDescription) \(items[2])", at: items[2].location ?? definition.location)
+            throw LispError(.macro, "defmacro \(name): expected a parameter vector [a b &rest c], found \(items[2].kindDescription) \(items[2].brief)", at: items[2].location ?? definition.location)
         }
         var parameters: [String] = []
         var rest: String? = nil
         var index = 0
         while index < parameterForms.count {
             guard let parameter = parameterForms[index].symbolName else {
-                throw LispError(.macro, "defmacro \(name): expected parameter names, found \(parameterForms[index])", at: parameterForms[index].location ?? definition.location)
+                throw LispError(.macro, "defmacro \(name): expected parameter names, found \(parameterForms[index].brief)", at: parameterForms[index].location ?? definition.location)
             }
             if parameter == "&rest" {
                 guard index + 2 == parameterForms.count, let restName = parameterForms[index + 1].symbolName else {
@@ -55,7 +55,7 @@ extension MacroTable {
         func lookup(_ bindings: [String: Expr]) -> (Expr) throws -> Expr {
             return { unquoted in
                 guard let symbol = unquoted.symbolName, known.contains(symbol) else {
-                    throw LispError(.macro, "defmacro \(name): a template can only unquote its parameters (\(known.sorted().joined(separator: " "))), found \(unquoted)", at: unquoted.location)
+                    throw LispError(.macro, "defmacro \(name): a template can only unquote its parameters (\(known.sorted().joined(separator: " "))), found \(unquoted.brief)", at: unquoted.location)
                 }
                 return bindings[symbol] ?? .list([])
             }
