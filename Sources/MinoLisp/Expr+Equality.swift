@@ -1,4 +1,4 @@
-/// Structural equality, depth and paths. All of these walk the tree without
+/// Structural equality and hashing, depth and paths. All of these walk the tree without
 /// recursion, so they are safe on trees of any depth.
 extension Expr: Equatable {
     /// Structural equality: same shape and same atoms; locations are ignored.
@@ -24,6 +24,33 @@ extension Expr: Equatable {
             }
         }
         return true
+    }
+}
+
+extension Expr: Hashable {
+    /// Structural hashing, consistent with `==` (locations ignored, all NaNs alike).
+    public func hash(into hasher: inout Hasher) {
+        var pending: [Expr] = [self]
+        while let e = pending.popLast() {
+            switch e.node {
+            case .symbol(let x): hasher.combine(0); hasher.combine(x)
+            case .keyword(let x): hasher.combine(1); hasher.combine(x)
+            case .integer(let x): hasher.combine(2); hasher.combine(x)
+            case .float(let x): hasher.combine(3); hasher.combine(x.isNaN ? Double.nan.bitPattern : x.bitPattern)
+            case .string(let x): hasher.combine(4); hasher.combine(x)
+            case .bool(let x): hasher.combine(5); hasher.combine(x)
+            case .none: hasher.combine(6)
+            case .list(let items), .vector(let items), .dict(let items), .tuple(let items):
+                switch e.node {
+                case .list: hasher.combine(7)
+                case .vector: hasher.combine(8)
+                case .dict: hasher.combine(9)
+                default: hasher.combine(10)
+                }
+                hasher.combine(items.count)
+                pending.append(contentsOf: items.reversed())
+            }
+        }
     }
 }
 

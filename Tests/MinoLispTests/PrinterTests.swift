@@ -111,5 +111,7 @@ final class PrinterTests: XCTestCase {
         XCTAssertNotEqual(try read("0.0"), try read("-0.0"))
         XCTAssertEqual(try read("NaN"), try read("NaN"))
         XCTAssertNil(a.withoutLocations.listItems?[1].location)
+        XCTAssertEqual(Set([a, b, try read("NaN"), try read("NaN"), try read("[f x]")]).count, 3)
+        XCTAssertEqual(a.hashValue, b.hashValue)
     }
 }
