@@ -90,7 +90,7 @@ extension Reader {
         return try Reader.atom(text, at: start)
     }
 
-    /// Classifies one token. Exposed to the printer's tests through `Reader.readOne`.
+    /// Classifies one token: literal, keyword, number (or bad number literal), or symbol.
     static func atom(_ text: String, at location: SourceLocation) throws -> Expr {
         switch text {
         case "True": return .bool(true, at: location)
