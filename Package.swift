@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "MinoReference", targets: ["MinoReference"]),
         .library(name: "MinoConformance", targets: ["MinoConformance"]),
         .library(name: "MinoModel", targets: ["MinoModel"]),
+        .library(name: "MinoLisp", targets: ["MinoLisp"]),
         .executable(name: "mino", targets: ["MinoCLI"]),
     ],
     dependencies: [
@@ -26,6 +27,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
+        // Layer 1: Expr, reader, printer, macro expander, threading macros,
+        // pattern search and rewrite. Pure data: depends on nothing else in Mino.
+        .target(
+            name: "MinoLisp",
+            path: "Sources/MinoLisp",
+            swiftSettings: swift5
+        ),
+
         // Layer 2: dtypes, shapes, tensors, the op registry, autodiff, the Backend protocol.
         .target(
             name: "MinoCore",
@@ -82,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "MinoCLI",
             dependencies: [
-                "MinoCore", "MinoModel", "MinoReference",
+                "MinoCore", "MinoModel", "MinoReference", "MinoLisp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/MinoCLI",
@@ -100,6 +109,13 @@ let package = Package(
             name: "MinoModelTests",
             dependencies: ["MinoCore", "MinoModel", "MinoReference"],
             path: "Tests/MinoModelTests",
+            swiftSettings: swift5
+        ),
+
+        .testTarget(
+            name: "MinoLispTests",
+            dependencies: ["MinoLisp"],
+            path: "Tests/MinoLispTests",
             swiftSettings: swift5
         ),
     ]
