@@ -50,6 +50,14 @@ let package = Package(
             swiftSettings: swift5
         ),
 
+        // The C API of CPython, loaded at run time with dlopen: no Python.h,
+        // so the package builds where Python is not installed.
+        .target(
+            name: "CPython",
+            path: "Backends/Torch/CPython",
+            linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
+        ),
+
         // Front end: the `mino` command.
         .executableTarget(
             name: "MinoCLI",
