@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .library(name: "MinoCore", targets: ["MinoCore"]),
         .library(name: "MinoReference", targets: ["MinoReference"]),
+        .library(name: "MinoPython", targets: ["MinoPython"]),
         .executable(name: "mino", targets: ["MinoCLI"]),
     ],
     dependencies: [
@@ -56,6 +57,14 @@ let package = Package(
             name: "CPython",
             path: "Backends/Torch/CPython",
             linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
+        ),
+
+        // The embedded-CPython bridge the torch backend stands on (generic: no MinoCore).
+        .target(
+            name: "MinoPython",
+            dependencies: ["CPython"],
+            path: "Backends/Torch/Python",
+            swiftSettings: swift5
         ),
 
         // Front end: the `mino` command.
