@@ -84,5 +84,11 @@ let package = Package(
             path: "Tests/MinoCoreTests",
             swiftSettings: swift5
         ),
+        .testTarget(
+            name: "MinoPythonTests",
+            dependencies: ["MinoPython"],
+            path: "Tests/MinoPythonTests",
+            swiftSettings: swift5
+        ),
     ]
 )
