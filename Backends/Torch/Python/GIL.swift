@@ -9,7 +9,9 @@ import CPython
 //   runs inside `holdingGIL`: PyGILState_Ensure before, PyGILState_Release after.
 // - A thread keeps its Python thread state from its first call until it
 //   exits (mino_py_gil_ensure in the C shim), so calls from any thread cost
-//   about what they cost on the thread that started Python.
+//   about what they cost on the thread that started Python. An exiting
+//   thread takes the GIL once more to delete that state, so do not join a
+//   Swift thread from code that holds the GIL.
 // - PyGILState_Ensure is re-entrant on one thread (it counts), so nesting —
 //   a user's `interpreter.withGIL { }` around many calls, each of which
 //   takes it again — is correct, and saves re-taking it per call.
@@ -21,7 +23,7 @@ import CPython
 //   deadlock); drop references outside such locks for the same reason.
 
 /// Runs `body` holding the GIL. The interpreter must be running (callers
-/// either hold a PythonObject, which proves it, or checked `requireRunning`).
+/// either hold a PythonObject, which proves it, or go through `withRunningGIL`).
 @inline(__always)
 func holdingGIL<Result>(_ body: () throws -> Result) rethrows -> Result {
     let state = mino_py_gil_ensure()
