@@ -41,6 +41,10 @@ let core: [Target] = [
     // The embedded-CPython bridge the torch backend stands on (generic: no MinoCore).
     .target(name: "MinoPython", dependencies: ["CPython"], path: "Backends/Torch/Python", swiftSettings: swift5),
 
+    // The PyTorch backend: every op a torch call through the embedded CPython.
+    .target(name: "MinoTorch", dependencies: ["MinoCore", "MinoPython"], path: "Backends/Torch/Backend",
+            swiftSettings: swift5),
+
     // The conformance suite: samples derived from the op registry, checks, golden data.
     .target(name: "MinoConformance", dependencies: ["MinoCore"],
             path: "Conformance/Sources/MinoConformance", swiftSettings: swift5),
@@ -63,7 +67,7 @@ let model: [Target] = [
 let frontEnds: [Target] = [
     .executableTarget(
         name: "MinoCLI",
-        dependencies: ["MinoCore", "MinoModel", "MinoReference", "MinoLisp", argumentParser],
+        dependencies: ["MinoCore", "MinoModel", "MinoReference", "MinoTorch", "MinoLisp", argumentParser],
         path: "Sources/MinoCLI", swiftSettings: swift5),
 ]
 
@@ -78,6 +82,9 @@ let tests: [Target] = [
                 swiftSettings: swift5),
     .testTarget(name: "MinoPythonTests", dependencies: ["MinoPython"], path: "Tests/MinoPythonTests",
                 swiftSettings: swift5),
+    .testTarget(name: "MinoTorchTests",
+                dependencies: ["MinoTorch", "MinoPython", "MinoCore", "MinoReference", "MinoConformance", "MinoModel"],
+                path: "Tests/MinoTorchTests", swiftSettings: swift5),
 ]
 
 let package = Package(
@@ -88,6 +95,7 @@ let package = Package(
         .library(name: "MinoCore", targets: ["MinoCore"]),
         .library(name: "MinoReference", targets: ["MinoReference"]),
         .library(name: "MinoPython", targets: ["MinoPython"]),
+        .library(name: "MinoTorch", targets: ["MinoTorch"]),
         .library(name: "MinoConformance", targets: ["MinoConformance"]),
         .library(name: "MinoModel", targets: ["MinoModel"]),
         .executable(name: "mino", targets: ["MinoCLI"]),

@@ -3,6 +3,7 @@ import Foundation
 import MinoCore
 import MinoModel
 import MinoReference
+import MinoTorch
 
 /// `mino train`: the digits MLP (64-30-10, sigmoid) with per-epoch progress.
 struct TrainCommand: ParsableCommand {
@@ -47,6 +48,7 @@ struct TrainCommand: ParsableCommand {
 
     private func train() throws {
         BackendRegistry.shared.register("reference") { ReferenceBackend() }
+        BackendRegistry.shared.register("torch", factory: TorchBackend.make)  // torch backend (until Sources/Mino registers it)
         let target = try backend.map { try BackendRegistry.shared.backend(named: $0) } ?? BackendRegistry.shared.current()
         let elementType = try DType(parsing: dtype)
         let generator = RandomGenerator(seed: seed)

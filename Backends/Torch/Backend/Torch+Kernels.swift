@@ -1,0 +1,123 @@
+import MinoCore
+import MinoPython
+
+// The primitive kernels: each is one call of the function TorchOpTable names.
+// Core has checked shapes and dtypes and promoted the operands to one dtype,
+// so these pass tensors straight through; torch's broadcasting and result
+// shapes agree with Core's for every call it makes.
+
+extension TorchBackend {
+    // MARK: Elementwise
+
+    public func unary(_ kernel: UnaryKernel, _ x: Operand) throws -> any BackendStorage {
+        try tensor(kernel.rawValue, try function(runtime.unary[kernel], kernel.rawValue), [try x.torchTensor()])
+    }
+
+    public func binary(_ kernel: BinaryKernel, _ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {
+        try tensor(kernel.rawValue, try function(runtime.binary[kernel], kernel.rawValue),
+                   [try a.torchTensor(), try b.torchTensor()])
+    }
+
+    public func select(_ condition: Operand, _ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {
+        try tensor("where", try runtime.primitive("select"),
+                   [try condition.torchTensor(), try a.torchTensor(), try b.torchTensor()])
+    }
+
+    public func cast(_ x: Operand, to dtype: DType) throws -> any BackendStorage {
+        try tensor("cast", try runtime.primitive("cast"), [try x.torchTensor(), runtime.dtype(dtype)])
+    }
+
+    // MARK: Products and reductions
+
+    public func matmul(_ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {
+        try tensor("matmul", try runtime.primitive("matmul"), [try a.torchTensor(), try b.torchTensor()])
+    }
+
+    public func reduce(_ kernel: ReduceKernel, _ x: Operand, axes: [Int], keepDims: Bool) throws -> any BackendStorage {
+        let out = x.shape.reduced(over: axes, keepDims: keepDims)
+        if x.shape.elementCount == 0 {
+            // torch refuses an empty reduction axis even when the result is
+            // empty too; the reference refuses only a max with something to fill.
+            if kernel == .max, out.elementCount > 0 {
+                throw MinoError.shape("max", [x.shape], "cannot reduce an empty axis")
+            }
+            if out.elementCount == 0 { return try empty(out, x.dtype) }
+        }
+        return try tensor(kernel.rawValue, try function(runtime.reduce[kernel], kernel.rawValue),
+                          [try x.torchTensor(), axes, keepDims])
+    }
+
+    public func argmax(_ x: Operand, axis: Int, keepDims: Bool) throws -> any BackendStorage {
+        let out = x.shape.reduced(over: [axis], keepDims: keepDims)
+        if out.elementCount == 0 { return try empty(out, .int64) }
+        return try tensor("argmax", try runtime.primitive("argmax"), [try x.torchTensor(), axis, keepDims])
+    }
+
+    // MARK: Shapes (torch views where torch can)
+
+    public func reshape(_ x: Operand, to shape: Shape) throws -> any BackendStorage {
+        try tensor("reshape", try runtime.primitive("reshape"), [try x.torchTensor(), shape.dims])
+    }
+
+    public func permute(_ x: Operand, _ permutation: [Int]) throws -> any BackendStorage {
+        try tensor("permute", try runtime.primitive("permute"), [try x.torchTensor(), permutation])
+    }
+
+    public func expand(_ x: Operand, to shape: Shape) throws -> any BackendStorage {
+        try tensor("expand", try runtime.primitive("expand"), [try x.torchTensor(), shape.dims])
+    }
+
+    public func concat(_ xs: [Operand], axis: Int, shape: Shape) throws -> any BackendStorage {
+        let tensors = try xs.map { try $0.torchTensor() as PythonConvertible? }
+        return try tensor("concat", try runtime.primitive("concat"), [PythonList(tensors), axis])
+    }
+
+    public func slice(_ x: Operand, _ ranges: [SliceRange], shape: Shape) throws -> any BackendStorage {
+        try tensor("slice", try runtime.primitive("slice"), [try x.torchTensor(), flat(ranges)])
+    }
+
+    public func sliceScatter(_ source: Operand, _ ranges: [SliceRange], shape: Shape) throws -> any BackendStorage {
+        try tensor("sliceScatter", try runtime.primitive("sliceScatter"),
+                   [try source.torchTensor(), flat(ranges), shape.dims])
+    }
+
+    // MARK: Indexing (the helpers check bounds: `.argument` for a bad index)
+
+    public func indexSelect(_ x: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
+        try tensor("indexSelect", try runtime.primitive("indexSelect"),
+                   [try x.torchTensor(), axis, try indices.torchTensor()])
+    }
+
+    public func indexAdd(_ source: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
+        try tensor("indexAdd", try runtime.primitive("indexAdd"),
+                   [try source.torchTensor(), axis, try indices.torchTensor(), shape.dims])
+    }
+
+    public func gather(_ x: Operand, axis: Int, indices: Operand) throws -> any BackendStorage {
+        try tensor("gather", try runtime.primitive("gather"), [try x.torchTensor(), axis, try indices.torchTensor()])
+    }
+
+    public func scatterAdd(_ source: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
+        try tensor("scatterAdd", try runtime.primitive("scatterAdd"),
+                   [try source.torchTensor(), axis, try indices.torchTensor(), shape.dims])
+    }
+
+    // MARK: Helpers
+
+    /// An uninitialized tensor (used only for empty results).
+    func empty(_ shape: Shape, _ dtype: DType) throws -> any BackendStorage {
+        try tensor("empty", try runtime.helper("empty"), [shape.dims, runtime.dtype(dtype), device])
+    }
+
+    /// A kernel's function from the runtime's tables.
+    @inline(__always)
+    func function(_ entry: PythonObject?, _ name: String) throws -> PythonObject {
+        guard let entry else { throw MinoError(.backend, "torch backend: no kernel for '\(name)'") }
+        return entry
+    }
+
+    /// Slice ranges as `start, end, step` per axis, the helpers' layout.
+    private func flat(_ ranges: [SliceRange]) -> [Int] {
+        ranges.flatMap { [$0.start, $0.end, $0.step] }
+    }
+}

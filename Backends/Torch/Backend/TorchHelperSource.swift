@@ -1,0 +1,262 @@
+/// The source of `mino_torch`, the small Python module the torch backend
+/// loads once into the embedded interpreter.
+///
+/// Each function does one Mino op's whole job, so every Mino op is one call
+/// from Swift into Python; ops that map onto a single torch function call
+/// that function directly (see ``TorchOpTable``). Every tensor made here has
+/// `requires_grad=False`: Mino's own tape does autodiff, torch's never records.
+///
+/// Errors: `MinoArgumentError` becomes a `MinoError` of kind `.argument`
+/// (an index out of range, with the reference backend's words); any other
+/// exception becomes `.backend` with its type, message and traceback.
+enum TorchHelperSource {
+    /// The module's name in `sys.modules` and in tracebacks.
+    static let moduleName = "mino_torch"
+
+    static let text = #"""
+"""mino_torch: kernels of Mino's torch backend that take more than one torch call."""
+import gc
+import sys
+
+import torch
+import torch.nn.functional as F
+
+
+class MinoArgumentError(Exception):
+    """A bad argument only the data shows (an index out of range): Mino's `.argument`."""
+
+
+_I64_MAX = 9223372036854775807
+_TWO_63 = 9223372036854775808.0
+
+
+# --- Start-up --------------------------------------------------------------
+
+def describe():
+    """What this torch offers: version, CUDA, threads."""
+    cuda = bool(torch.cuda.is_available())
+    return (torch.__version__, cuda, torch.cuda.device_count() if cuda else 0, torch.get_num_threads())
+
+
+def set_threads(count):
+    torch.set_num_threads(int(count))
+    return torch.get_num_threads()
+
+
+# --- Host transfer ---------------------------------------------------------
+# `view` is a memoryview of Swift memory that lives only for this call: the
+# `finally` blocks drop every local that refers to it, so not even a
+# traceback kept by an error can reach that memory afterwards.
+
+def upload(view, dtype, shape, device):
+    """One copy: Swift memory -> a tensor torch owns (clone on cpu, .to on cuda)."""
+    src = None
+    try:
+        src = torch.frombuffer(view, dtype=dtype).reshape(shape)
+        return src.clone() if device.type == "cpu" else src.to(device)
+    finally:
+        src = None
+        view = None
+
+
+def download_into(view, t, dtype):
+    """One copy: any tensor (strided, on any device) -> Swift memory, row-major."""
+    dst = None
+    try:
+        dst = torch.frombuffer(view, dtype=dtype)
+        dst.copy_(t.reshape(-1))
+    finally:
+        dst = None
+        view = None
+
+
+def full(shape, value, dtype, device):
+    return torch.full(shape, value, dtype=dtype, device=device)
+
+
+def empty(shape, dtype, device):
+    return torch.empty(shape, dtype=dtype, device=device)
+
+
+# --- Elementwise -----------------------------------------------------------
+
+def sign(x):
+    """torch.sign, but NaN stays NaN (the reference's rule; torch gives 0)."""
+    s = torch.sign(x)
+    return torch.where(torch.isnan(x), x, s) if x.is_floating_point() else s
+
+
+# Comparisons give 1 or 0 in the operands' dtype, not bool.
+def eq(a, b): return torch.eq(a, b).to(a.dtype)
+def ne(a, b): return torch.ne(a, b).to(a.dtype)
+def lt(a, b): return torch.lt(a, b).to(a.dtype)
+def le(a, b): return torch.le(a, b).to(a.dtype)
+def gt(a, b): return torch.gt(a, b).to(a.dtype)
+def ge(a, b): return torch.ge(a, b).to(a.dtype)
+
+
+def select(c, a, b):
+    """c != 0 ? a : b (NaN counts as true, as in the reference)."""
+    return torch.where(c != 0, a, b)
+
+
+def cast(x, dtype):
+    """x.to(dtype); floats to int64 truncate toward zero and saturate
+    (NaN -> 0, beyond the range -> the nearest end), where torch's own
+    conversion is undefined."""
+    if dtype == torch.int64 and x.is_floating_point():
+        big = x >= _TWO_63
+        y = torch.where(torch.isnan(x) | big, 0, x).clamp_(min=-_TWO_63)
+        return y.to(torch.int64).masked_fill_(big, _I64_MAX)
+    return x.to(dtype)
+
+
+# --- Shapes ----------------------------------------------------------------
+
+def _box(r):
+    """Slice ranges given flat as start, end, step for each axis."""
+    return tuple(slice(r[i], r[i + 1], r[i + 2]) for i in range(0, len(r), 3))
+
+
+def slice_(x, r):
+    return x[_box(r)]
+
+
+def slice_scatter(src, r, shape):
+    out = src.new_zeros(shape)
+    out[_box(r)] = src
+    return out
+
+
+# --- Indexing --------------------------------------------------------------
+# On cpu torch checks indices itself; its error is then replaced by the
+# reference backend's (the first bad index, row-major). On cuda a bad index
+# is a device-side assert that ruins the context, so indices are checked first.
+
+def _check(op, idx, size):
+    bad = (idx < 0) | (idx >= size)
+    if bool(bad.any()):
+        first = int(idx[bad][0])
+        raise MinoArgumentError(f"{op}: index {first} is out of range for an axis of size {size}")
+
+
+def index_select(x, axis, idx):
+    if idx.is_cuda:
+        _check("indexSelect", idx, x.shape[axis])
+    try:
+        return torch.index_select(x, axis, idx)
+    except (IndexError, RuntimeError):
+        _check("indexSelect", idx, x.shape[axis])
+        raise
+
+
+def index_add(src, axis, idx, shape):
+    if idx.is_cuda:
+        _check("indexAdd", idx, shape[axis])
+    try:
+        return src.new_zeros(shape).index_add_(axis, idx, src)
+    except (IndexError, RuntimeError):
+        _check("indexAdd", idx, shape[axis])
+        raise
+
+
+def gather(x, axis, idx):
+    if idx.is_cuda:
+        _check("gather", idx, x.shape[axis])
+    try:
+        return torch.gather(x, axis, idx)
+    except (IndexError, RuntimeError):
+        _check("gather", idx, x.shape[axis])
+        raise
+
+
+def scatter_add(src, axis, idx, shape):
+    if idx.is_cuda:
+        _check("scatterAdd", idx, shape[axis])
+    try:
+        return src.new_zeros(shape).scatter_add_(axis, idx, src)
+    except (IndexError, RuntimeError):
+        _check("scatterAdd", idx, shape[axis])
+        raise
+
+
+# --- Fused composites ------------------------------------------------------
+
+def cross_entropy(logits, labels, reduction):
+    """F.cross_entropy, with every label checked first: torch would silently
+    skip a label equal to its ignore_index. The error is the one the default
+    implementation (log-softmax, then gather) gives."""
+    classes = logits.shape[1]
+    low, high = torch.aminmax(labels)
+    if low.item() < 0 or high.item() >= classes:
+        _check("gather", labels, classes)
+    return F.cross_entropy(logits, labels, reduction=reduction)
+
+
+def mse(a, b, reduction):
+    return F.mse_loss(a, b, reduction=reduction)
+
+
+def bce_logits(x, y, reduction):
+    return F.binary_cross_entropy_with_logits(x, y, reduction=reduction)
+
+
+# --- In-place updates ------------------------------------------------------
+# Tensors never require grad, so torch records nothing and no no_grad() is
+# needed. Each returns False (Mino then runs its op-based update) unless the
+# tensors written are contiguous, so a write never lands in a broadcast view.
+
+def _writable(*ts):
+    return all(t is None or t.is_contiguous() for t in ts)
+
+
+def sgd(p, g, v, lr, momentum, weight_decay, nesterov):
+    if not _writable(p, v) or g.shape != p.shape:
+        return False
+    if weight_decay != 0:
+        g = g.add(p, alpha=weight_decay)
+    if v is not None:
+        v.mul_(momentum).add_(g)
+        g = g.add(v, alpha=momentum) if nesterov else v
+    p.add_(g, alpha=-lr)
+    return True
+
+
+def adam(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled, step):
+    if not _writable(p, m, v) or g.shape != p.shape:
+        return False
+    if weight_decay != 0:
+        if decoupled:
+            p.mul_(1 - lr * weight_decay)
+        else:
+            g = g.add(p, alpha=weight_decay)
+    m.mul_(beta1).add_(g, alpha=1 - beta1)
+    v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+    c1 = 1 - beta1 ** step
+    c2 = 1 - beta2 ** step
+    denominator = (v / c2).sqrt_().add_(eps)
+    p.addcdiv_(m, denominator, value=-lr / c1)
+    return True
+
+
+def add_in_place(target, value):
+    if not _writable(target) or value.shape != target.shape:
+        return False
+    target.add_(value)
+    return True
+
+
+def fill_in_place(target, value):
+    if not _writable(target):
+        return False
+    target.fill_(value)
+    return True
+
+
+# --- Diagnostics -----------------------------------------------------------
+
+def memory_stats():
+    """(objects tracked by gc, blocks allocated by Python's allocator)."""
+    return (len(gc.get_objects()), sys.getallocatedblocks())
+"""#
+}
