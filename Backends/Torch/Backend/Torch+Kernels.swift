@@ -54,17 +54,24 @@ extension TorchBackend {
     }
 
     // MARK: Shapes (torch views where torch can)
+    // A reshape, permutation or expansion that changes nothing (the gradient
+    // of `linear` reshapes to `[-1, out]`, which is often the shape already)
+    // returns the operand's own storage: no Python call. Mino never writes a
+    // result in place, and torch would have returned a view of the same memory.
 
     public func reshape(_ x: Operand, to shape: Shape) throws -> any BackendStorage {
-        try tensor("reshape", try runtime.primitive("reshape"), [try x.torchTensor(), shape.dims])
+        if x.shape == shape { _ = try x.torchTensor(); return x.storage }
+        return try tensor("reshape", try runtime.primitive("reshape"), [try x.torchTensor(), shape.dims])
     }
 
     public func permute(_ x: Operand, _ permutation: [Int]) throws -> any BackendStorage {
-        try tensor("permute", try runtime.primitive("permute"), [try x.torchTensor(), permutation])
+        if permutation.enumerated().allSatisfy({ $0.offset == $0.element }) { _ = try x.torchTensor(); return x.storage }
+        return try tensor("permute", try runtime.primitive("permute"), [try x.torchTensor(), permutation])
     }
 
     public func expand(_ x: Operand, to shape: Shape) throws -> any BackendStorage {
-        try tensor("expand", try runtime.primitive("expand"), [try x.torchTensor(), shape.dims])
+        if x.shape == shape { _ = try x.torchTensor(); return x.storage }
+        return try tensor("expand", try runtime.primitive("expand"), [try x.torchTensor(), shape.dims])
     }
 
     public func concat(_ xs: [Operand], axis: Int, shape: Shape) throws -> any BackendStorage {

@@ -24,11 +24,14 @@ enum TorchErrors {
         }
     }
 
-    /// `torch backend: add: Python RuntimeError: <message>` and the traceback below.
+    /// `torch backend: add: Python RuntimeError: <message>`, and below it
+    /// the traceback when Python code ran (a torch function called straight
+    /// from Swift raises without any Python frame: its traceback would only
+    /// repeat the first line).
     static func describe(_ error: PythonError, op: String) -> String {
         var text = "torch backend: \(op): Python \(error.typeName): \(error.message)"
         let traceback = error.traceback.trimmingCharacters(in: .newlines)
-        if !traceback.isEmpty { text += "\n" + traceback }
+        if traceback.contains("Traceback (most recent call last)") { text += "\n" + traceback }
         return text
     }
 }

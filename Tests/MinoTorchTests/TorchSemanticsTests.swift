@@ -1,0 +1,115 @@
+import MinoCore
+import MinoReference
+import MinoTorch
+import XCTest
+
+/// Where torch's own behaviour differs from Mino's rules, the backend follows Mino's.
+final class TorchSemanticsTests: XCTestCase {
+    let reference = ReferenceBackend()
+
+    /// Runs `body` on both backends and compares the host results exactly.
+    func assertSame(_ label: String, _ body: (any Backend) throws -> Tensor,
+                    file: StaticString = #filePath, line: UInt = #line) throws {
+        let torch = try requireTorchBackend()
+        let expected = try body(reference).toHost()
+        let actual = try body(torch).toHost()
+        assertClose(actual, expected, absolute: 0, relative: 0, label, file: file, line: line)
+    }
+
+    func testCastToInt64TruncatesAndSaturates() throws {
+        let values: [Double] = [.nan, .infinity, -.infinity, 1e30, -1e30, 9.3e18, -9.3e18, 2.7, -2.7, -0.0, 0.5]
+        for dtype in [DType.float32, .float64] {
+            try assertSame("cast \(dtype) → int64") { b in
+                try Tensor(doubles: values, shape: [values.count], dtype: dtype, on: b).cast(to: .int64)
+            }
+        }
+        try assertSame("cast int64 → float32") { b in
+            try Tensor([.max, .min, 16_777_217, -3], shape: [4], on: b).cast(to: .float32)
+        }
+    }
+
+    func testComparisonsGiveOneAndZeroInTheOperandsDType() throws {
+        let torch = try requireTorchBackend()
+        let a = try Tensor([1, 2, .nan] as [Double], shape: [3], on: torch)
+        let b = try Tensor([2, 2, .nan] as [Double], shape: [3], on: torch)
+        let less = try a < b
+        XCTAssertEqual(less.dtype, .float64)
+        XCTAssertEqual(try less.doubles(), [1, 0, 0])
+        XCTAssertEqual(try a.notEqual(b).doubles(), [1, 0, 1])
+        XCTAssertEqual(try (Tensor([1, 5] as [Int64], shape: [2], on: torch) >= 2).int64s(), [0, 1])
+    }
+
+    func testSignReluAndWhereFollowTheReferenceOnNaN() throws {
+        let values: [Double] = [.nan, -0.0, 0, -3, 2]
+        try assertSame("sign") { b in try Tensor(values, shape: [5], on: b).sign() }
+        try assertSame("relu") { b in try Tensor(values, shape: [5], on: b).relu() }
+        try assertSame("where") { b in
+            try Tensor.where(try Tensor(values, shape: [5], on: b), try Tensor.ones([5], dtype: .float64, on: b),
+                             try Tensor.zeros([5], dtype: .float64, on: b))
+        }
+        try assertSame("max with NaN") { b in try Tensor(values, shape: [5], on: b).max(axes: [0]) }
+        try assertSame("argmax with NaN") { b in try Tensor(values, shape: [5], on: b).argmax(axis: 0) }
+    }
+
+    func testIntegerArithmeticWrapsAround() throws {
+        let big: [Int64] = [.max, .min, 1 << 62, -7]
+        try assertSame("add") { b in try Tensor(big, shape: [4], on: b) + Tensor(big, shape: [4], on: b) }
+        try assertSame("sub") { b in try Tensor(big, shape: [4], on: b) - Tensor([-1, 1, -(1 << 62), 3], shape: [4], on: b) }
+        try assertSame("mul") { b in try Tensor(big, shape: [4], on: b) * Tensor([3, 3, 4, 2], shape: [4], on: b) }
+        try assertSame("neg") { b in try Tensor(big, shape: [4], on: b).neg() }
+        try assertSame("abs") { b in try Tensor(big, shape: [4], on: b).abs() }
+        try assertSame("sign, relu") { b in try Tensor(big, shape: [4], on: b).sign() + Tensor(big, shape: [4], on: b).relu() }
+        try assertSame("sum") { b in try Tensor(big, shape: [2, 2], on: b).sum(axes: [1]) }
+    }
+
+    func testArgmaxTakesTheFirstOfTies() throws {
+        try assertSame("argmax ties") { b in
+            try Tensor([1, 3, 3, 2, 2, 0] as [Float], shape: [2, 3], on: b).argmax(axis: 1)
+        }
+    }
+
+    /// Empty tensors: reductions, means and losses give the reference's values, or its error.
+    func testEmptyTensorsBehaveAsOnTheReference() throws {
+        try assertSame("sum of nothing") { b in try Tensor.zeros([3, 0], on: b).sum(axes: [1]) }
+        try assertSame("mean of nothing") { b in try Tensor.zeros([0, 2], on: b).mean() }
+        try assertSame("max over an empty result") { b in try Tensor.zeros([0, 3], on: b).max(axes: [1]) }
+        try assertSame("mse of nothing") { b in try Loss.mse(try Tensor.zeros([0], on: b), try Tensor.zeros([0], on: b)) }
+        let torch = try requireTorchBackend()
+        assertMinoError(.shape) { try Tensor.zeros([3, 0], on: torch).max(axes: [1]) }
+    }
+
+    /// Every fused kernel runs as torch's own (the backend does not decline
+    /// it), and agrees with the composite's default built from primitives.
+    func testFusedKernelsRunInTorchAndMatchTheirDefaults() throws {
+        let torch = try requireTorchBackend()
+        let g = RandomGenerator(seed: 3)
+        let x = try Tensor.randn([4, 5], dtype: .float64, generator: g, on: torch)
+        let w = try Tensor.randn([3, 5], dtype: .float64, generator: g, on: torch)
+        let bias = try Tensor.randn([3], dtype: .float64, generator: g, on: torch)
+        let p = try Tensor(doubles: g.uniform(count: 20, low: 0.1, high: 0.9), shape: [4, 5], dtype: .float64, on: torch)
+        let labels = try Tensor([0, 4, 2, 4] as [Int64], shape: [4], on: torch)
+        var cases: [(FusedKernel, [Tensor], OpAttributes, OpDefinition)] = [
+            (.linear, [x, w, bias], .none, Ops.linear),
+            (.softmax, [x], .axis(1), Ops.softmax),
+            (.logSoftmax, [x], .axis(0), Ops.logSoftmax),
+            (.mean, [x], .axes([0, 1]), Ops.mean),
+        ]
+        for reduction in Reduction.allCases {
+            cases.append((.crossEntropy, [x, labels], .reduction(reduction), Ops.crossEntropy))
+            cases.append((.mse, [x, p], .reduction(reduction), Ops.mse))
+            cases.append((.binaryCrossEntropyWithLogits, [x, p], .reduction(reduction), Ops.binaryCrossEntropyWithLogits))
+        }
+        XCTAssertEqual(Set(cases.map(\.0)), Set(FusedKernel.allCases))
+        for (kernel, inputs, attributes, op) in cases {
+            var normalized = attributes
+            let spec = try op.shapeRule(inputs.map { TensorSpec(of: $0) }, &normalized)
+            guard let storage = try torch.fused(kernel, inputs.map(\.operand), normalized) else {
+                XCTFail("\(kernel) declined"); continue
+            }
+            let fused = Tensor(storage: storage, shape: spec.shape, dtype: spec.dtype, backend: torch)
+            let composite = try GradMode.withoutGradients { try op.implementation?(inputs, normalized) }
+            guard let composite else { XCTFail("\(op.name) has no default"); continue }
+            assertClose(try fused.toHost(), try composite.toHost(), absolute: 1e-12, relative: 1e-10, "\(kernel) \(attributes)")
+        }
+    }
+}
