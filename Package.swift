@@ -71,6 +71,14 @@ let frontEnds: [Target] = [
         path: "Sources/MinoCLI", swiftSettings: swift5),
 ]
 
+// MARK: Benchmarks
+
+let benchmarks: [Target] = [
+    // The torch backend against Python PyTorch: training loops, per-op overhead, 100k-op memory.
+    .executableTarget(name: "TorchBench", dependencies: ["MinoCore", "MinoModel", "MinoTorch"],
+                      path: "Benchmarks/TorchBench", swiftSettings: swift5),
+]
+
 // MARK: Tests: one target per module
 
 let tests: [Target] = [
@@ -99,10 +107,11 @@ let package = Package(
         .library(name: "MinoConformance", targets: ["MinoConformance"]),
         .library(name: "MinoModel", targets: ["MinoModel"]),
         .executable(name: "mino", targets: ["MinoCLI"]),
+        .executable(name: "mino-torch-bench", targets: ["TorchBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
-    targets: lisp + core + model + frontEnds + tests
+    targets: lisp + core + model + frontEnds + benchmarks + tests
 )
