@@ -22,7 +22,7 @@ extension TorchBackend {
         case .softmax, .logSoftmax:
             return try tensor(op, f, [tensors[0], attributes.axis])
         case .mean:
-            return try tensor(op, f, [tensors[0], attributes.axes, attributes.keepDims])
+            return try tensor(op, f, [tensors[0], try tuple(attributes.axes), attributes.keepDims])
         case .crossEntropy, .mse, .binaryCrossEntropyWithLogits:
             guard tensors.count == 2 else { return nil }
             return try tensor(op, f, [tensors[0], tensors[1], attributes.reduction.rawValue])

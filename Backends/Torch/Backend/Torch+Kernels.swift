@@ -44,7 +44,7 @@ extension TorchBackend {
             if out.elementCount == 0 { return try empty(out, x.dtype) }
         }
         return try tensor(kernel.rawValue, try function(runtime.reduce[kernel], kernel.rawValue),
-                          [try x.torchTensor(), axes, keepDims])
+                          [try x.torchTensor(), try tuple(axes), keepDims])
     }
 
     public func argmax(_ x: Operand, axis: Int, keepDims: Bool) throws -> any BackendStorage {
@@ -61,17 +61,17 @@ extension TorchBackend {
 
     public func reshape(_ x: Operand, to shape: Shape) throws -> any BackendStorage {
         if x.shape == shape { _ = try x.torchTensor(); return x.storage }
-        return try tensor("reshape", try runtime.primitive("reshape"), [try x.torchTensor(), shape.dims])
+        return try tensor("reshape", try runtime.primitive("reshape"), [try x.torchTensor(), try tuple(shape.dims)])
     }
 
     public func permute(_ x: Operand, _ permutation: [Int]) throws -> any BackendStorage {
         if permutation.enumerated().allSatisfy({ $0.offset == $0.element }) { _ = try x.torchTensor(); return x.storage }
-        return try tensor("permute", try runtime.primitive("permute"), [try x.torchTensor(), permutation])
+        return try tensor("permute", try runtime.primitive("permute"), [try x.torchTensor(), try tuple(permutation)])
     }
 
     public func expand(_ x: Operand, to shape: Shape) throws -> any BackendStorage {
         if x.shape == shape { _ = try x.torchTensor(); return x.storage }
-        return try tensor("expand", try runtime.primitive("expand"), [try x.torchTensor(), shape.dims])
+        return try tensor("expand", try runtime.primitive("expand"), [try x.torchTensor(), try tuple(shape.dims)])
     }
 
     public func concat(_ xs: [Operand], axis: Int, shape: Shape) throws -> any BackendStorage {
@@ -80,12 +80,12 @@ extension TorchBackend {
     }
 
     public func slice(_ x: Operand, _ ranges: [SliceRange], shape: Shape) throws -> any BackendStorage {
-        try tensor("slice", try runtime.primitive("slice"), [try x.torchTensor(), flat(ranges)])
+        try tensor("slice", try runtime.primitive("slice"), [try x.torchTensor(), try tuple(flat(ranges))])
     }
 
     public func sliceScatter(_ source: Operand, _ ranges: [SliceRange], shape: Shape) throws -> any BackendStorage {
         try tensor("sliceScatter", try runtime.primitive("sliceScatter"),
-                   [try source.torchTensor(), flat(ranges), shape.dims])
+                   [try source.torchTensor(), try tuple(flat(ranges)), try tuple(shape.dims)])
     }
 
     // MARK: Indexing (the helpers check bounds: `.argument` for a bad index)
@@ -97,7 +97,7 @@ extension TorchBackend {
 
     public func indexAdd(_ source: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
         try tensor("indexAdd", try runtime.primitive("indexAdd"),
-                   [try source.torchTensor(), axis, try indices.torchTensor(), shape.dims])
+                   [try source.torchTensor(), axis, try indices.torchTensor(), try tuple(shape.dims)])
     }
 
     public func gather(_ x: Operand, axis: Int, indices: Operand) throws -> any BackendStorage {
@@ -106,14 +106,20 @@ extension TorchBackend {
 
     public func scatterAdd(_ source: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
         try tensor("scatterAdd", try runtime.primitive("scatterAdd"),
-                   [try source.torchTensor(), axis, try indices.torchTensor(), shape.dims])
+                   [try source.torchTensor(), axis, try indices.torchTensor(), try tuple(shape.dims)])
     }
 
     // MARK: Helpers
 
     /// An uninitialized tensor (used only for empty results).
     func empty(_ shape: Shape, _ dtype: DType) throws -> any BackendStorage {
-        try tensor("empty", try runtime.helper("empty"), [shape.dims, runtime.dtype(dtype), device])
+        try tensor("empty", try runtime.helper("empty"), [try tuple(shape.dims), runtime.dtype(dtype), device])
+    }
+
+    /// A shape, axes or ranges as a (cached) Python tuple.
+    @inline(__always)
+    func tuple(_ values: [Int]) throws -> PythonObject {
+        do { return try runtime.tuples.tuple(values) } catch { throw TorchErrors.mino(error, op: "tuple") }
     }
 
     /// A kernel's function from the runtime's tables.

@@ -17,7 +17,7 @@ import MinoPython
 extension TorchBackend {
     public func upload(_ array: HostArray) throws -> any BackendStorage {
         let dtype = runtime.dtype(array.dtype)
-        let shape = array.shape.dims
+        let shape = try tuple(array.shape.dims)
         if array.shape.elementCount == 0 {
             return try tensor("upload", try runtime.helper("empty"), [shape, dtype, device])
         }
@@ -67,6 +67,6 @@ extension TorchBackend {
 
     public func full(_ value: Double, shape: Shape, dtype: DType) throws -> any BackendStorage {
         let fill: PythonConvertible = dtype.isFloatingPoint ? value : saturatingInt64(value)
-        return try tensor("full", try runtime.helper("full"), [shape.dims, fill, runtime.dtype(dtype), device])
+        return try tensor("full", newFull[dtype.ordinal], [try tuple(shape.dims), fill])
     }
 }

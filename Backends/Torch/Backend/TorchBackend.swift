@@ -32,6 +32,9 @@ public final class TorchBackend: Backend {
     /// The `torch.device` tensors are made on.
     let device: PythonObject
     let python: PythonInterpreter
+    /// `new_full` of an empty tensor of each dtype on the device, by
+    /// ``DType/ordinal``: `full` in one positional call, dtype and device inherited.
+    let newFull: [PythonObject]
 
     /// Starts Python and torch (once per process), checks the device and sets the thread count.
     ///
@@ -51,7 +54,12 @@ public final class TorchBackend: Backend {
         self.runtime = runtime
         self.python = runtime.python
         do {
-            device = try runtime.torch.callMethod("device", [configuration.device.description])
+            let device = try runtime.torch.callMethod("device", [configuration.device.description])
+            let empty = try runtime.helper("empty")
+            newFull = try DType.allCases.map { dtype in
+                try empty.call([PythonTuple(0), runtime.dtype(dtype), device]).attribute("new_full")
+            }
+            self.device = device
             if let threads = configuration.threads {
                 try runtime.helper("setThreads").call([threads])
             }

@@ -70,10 +70,6 @@ def download_into(view, t, dtype):
         view = None
 
 
-def full(shape, value, dtype, device):
-    return torch.full(shape, value, dtype=dtype, device=device)
-
-
 def empty(shape, dtype, device):
     return torch.empty(shape, dtype=dtype, device=device)
 
@@ -203,15 +199,12 @@ def bce_logits(x, y, reduction):
 
 # --- In-place updates ------------------------------------------------------
 # Tensors never require grad, so torch records nothing and no no_grad() is
-# needed. Each returns False (Mino then runs its op-based update) unless the
-# tensors written are contiguous, so a write never lands in a broadcast view.
-
-def _writable(*ts):
-    return all(t is None or t.is_contiguous() for t in ts)
-
+# needed. Swift has checked shapes and dtypes. Each returns False (Mino then
+# runs its op-based update) unless every tensor written is contiguous, so a
+# write never lands in a broadcast view.
 
 def sgd(p, g, v, lr, momentum, weight_decay, nesterov):
-    if not _writable(p, v) or g.shape != p.shape:
+    if not p.is_contiguous() or (v is not None and not v.is_contiguous()):
         return False
     if weight_decay != 0:
         g = g.add(p, alpha=weight_decay)
@@ -223,7 +216,7 @@ def sgd(p, g, v, lr, momentum, weight_decay, nesterov):
 
 
 def adam(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled, step):
-    if not _writable(p, m, v) or g.shape != p.shape:
+    if not (p.is_contiguous() and m.is_contiguous() and v.is_contiguous()):
         return False
     if weight_decay != 0:
         if decoupled:
@@ -232,22 +225,20 @@ def adam(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled, step):
             g = g.add(p, alpha=weight_decay)
     m.mul_(beta1).add_(g, alpha=1 - beta1)
     v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
-    c1 = 1 - beta1 ** step
-    c2 = 1 - beta2 ** step
-    denominator = (v / c2).sqrt_().add_(eps)
-    p.addcdiv_(m, denominator, value=-lr / c1)
+    denominator = (v / (1 - beta2 ** step)).sqrt_().add_(eps)
+    p.addcdiv_(m, denominator, value=-lr / (1 - beta1 ** step))
     return True
 
 
 def add_in_place(target, value):
-    if not _writable(target) or value.shape != target.shape:
+    if not target.is_contiguous():
         return False
     target.add_(value)
     return True
 
 
 def fill_in_place(target, value):
-    if not _writable(target):
+    if not target.is_contiguous():
         return False
     target.fill_(value)
     return True

@@ -68,7 +68,6 @@ public enum TorchOpTable {
     public static let support: [String: String] = [
         "upload": "mino.upload",
         "downloadInto": "mino.download_into",
-        "full": "mino.full",
         "empty": "mino.empty",
         "sgd": "mino.sgd",
         "adam": "mino.adam",

@@ -28,6 +28,8 @@ final class TorchRuntime: @unchecked Sendable {
     private let support: [String: PythonObject]
     /// `torch.float32`, `torch.float64`, `torch.int64`, by ``DType/ordinal``.
     private let dtypes: [PythonObject]
+    /// Shapes, axes and ranges as Python tuples, made once.
+    let tuples = TorchTupleCache()
 
     private init(python: PythonInterpreter) throws {
         let torch = try python.import("torch")
