@@ -75,7 +75,7 @@ let frontEnds: [Target] = [
 
 let benchmarks: [Target] = [
     // The torch backend against Python PyTorch: training loops, per-op overhead, 100k-op memory.
-    .executableTarget(name: "TorchBench", dependencies: ["MinoCore", "MinoModel", "MinoTorch", "MinoPython", "MinoReference"],
+    .executableTarget(name: "TorchBench", dependencies: ["MinoCore", "MinoModel", "MinoTorch", "MinoPython"],
                       path: "Benchmarks/TorchBench", swiftSettings: swift5),
 ]
 

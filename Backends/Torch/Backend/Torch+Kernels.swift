@@ -14,8 +14,14 @@ extension TorchBackend {
     }
 
     public func binary(_ kernel: BinaryKernel, _ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {
-        try tensor(kernel.rawValue, try function(runtime.binary[kernel], kernel.rawValue),
-                   [try a.torchTensor(), try b.torchTensor()])
+        let f = try function(runtime.binary[kernel], kernel.rawValue)
+        switch kernel {
+        case .add, .sub, .mul, .div, .pow, .maximum, .minimum:
+            return try tensor(kernel.rawValue, f, [try a.torchTensor(), try b.torchTensor()])
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual:
+            // The helpers write into a new tensor of the result's shape.
+            return try tensor(kernel.rawValue, f, [try a.torchTensor(), try b.torchTensor(), try tuple(shape.dims)])
+        }
     }
 
     public func select(_ condition: Operand, _ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {

@@ -82,13 +82,15 @@ def sign(x):
     return torch.where(torch.isnan(x), x, s) if x.is_floating_point() else s
 
 
-# Comparisons give 1 or 0 in the operands' dtype, not bool.
-def eq(a, b): return torch.eq(a, b).to(a.dtype)
-def ne(a, b): return torch.ne(a, b).to(a.dtype)
-def lt(a, b): return torch.lt(a, b).to(a.dtype)
-def le(a, b): return torch.le(a, b).to(a.dtype)
-def gt(a, b): return torch.gt(a, b).to(a.dtype)
-def ge(a, b): return torch.ge(a, b).to(a.dtype)
+# Comparisons give 1 or 0 in the operands' dtype, not bool: written straight
+# into a tensor of that dtype (`out=`), which is one vectorized pass; making a
+# bool tensor and converting it is several times slower on cpu.
+def eq(a, b, shape): return torch.eq(a, b, out=a.new_empty(shape))
+def ne(a, b, shape): return torch.ne(a, b, out=a.new_empty(shape))
+def lt(a, b, shape): return torch.lt(a, b, out=a.new_empty(shape))
+def le(a, b, shape): return torch.le(a, b, out=a.new_empty(shape))
+def gt(a, b, shape): return torch.gt(a, b, out=a.new_empty(shape))
+def ge(a, b, shape): return torch.ge(a, b, out=a.new_empty(shape))
 
 
 def select(c, a, b):
