@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "MinoCore", targets: ["MinoCore"]),
         .library(name: "MinoReference", targets: ["MinoReference"]),
         .library(name: "MinoConformance", targets: ["MinoConformance"]),
+        .library(name: "MinoConformanceTesting", targets: ["MinoConformanceTesting"]),
         .executable(name: "mino", targets: ["MinoCLI"]),
     ],
     dependencies: [
@@ -54,8 +55,16 @@ let package = Package(
         // The conformance suite: samples derived from the op registry, checks, golden data.
         .target(
             name: "MinoConformance",
-            dependencies: ["MinoCore"],
+            dependencies: ["MinoCore", "MinoReference"],
             path: "Conformance/Sources/MinoConformance",
+            swiftSettings: swift5
+        ),
+
+        // `XCTAssertConforms(backend)`: the one-line test every backend's test target runs.
+        .target(
+            name: "MinoConformanceTesting",
+            dependencies: ["MinoCore", "MinoConformance"],
+            path: "Conformance/Sources/MinoConformanceTesting",
             swiftSettings: swift5
         ),
 
@@ -63,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "MinoCLI",
             dependencies: [
-                "MinoCore",
+                "MinoCore", "MinoReference", "MinoConformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/MinoCLI",
@@ -74,6 +83,12 @@ let package = Package(
             name: "MinoCoreTests",
             dependencies: ["MinoCore", "MinoReference", "MinoConformance"],
             path: "Tests/MinoCoreTests",
+            swiftSettings: swift5
+        ),
+        .testTarget(
+            name: "MinoConformanceTests",
+            dependencies: ["MinoCore", "MinoReference", "MinoConformance", "MinoConformanceTesting"],
+            path: "Tests/MinoConformanceTests",
             swiftSettings: swift5
         ),
     ]
