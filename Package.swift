@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "MinoReference", targets: ["MinoReference"]),
         .library(name: "MinoConformance", targets: ["MinoConformance"]),
         .library(name: "MinoConformanceTesting", targets: ["MinoConformanceTesting"]),
+        .library(name: "MinoModel", targets: ["MinoModel"]),
         .executable(name: "mino", targets: ["MinoCLI"]),
     ],
     dependencies: [
@@ -55,7 +56,7 @@ let package = Package(
         // The conformance suite: samples derived from the op registry, checks, golden data.
         .target(
             name: "MinoConformance",
-            dependencies: ["MinoCore", "MinoReference"],
+            dependencies: ["MinoCore", "MinoReference", "MinoModel"],
             path: "Conformance/Sources/MinoConformance",
             swiftSettings: swift5
         ),
@@ -68,11 +69,29 @@ let package = Package(
             swiftSettings: swift5
         ),
 
+        // Data sets the project ships (data/), as package resources.
+        .target(
+            name: "MinoData",
+            path: "data",
+            exclude: ["README.md"],
+            sources: ["MinoData.swift"],
+            resources: [.copy("digits.csv")],
+            swiftSettings: swift5
+        ),
+
+        // Layer 3: layers, losses, optimizers, initialisers, data sets, training.
+        .target(
+            name: "MinoModel",
+            dependencies: ["MinoCore", "MinoData"],
+            path: "Sources/MinoModel",
+            swiftSettings: swift5
+        ),
+
         // Front end: the `mino` command.
         .executableTarget(
             name: "MinoCLI",
             dependencies: [
-                "MinoCore", "MinoReference", "MinoConformance",
+                "MinoCore", "MinoModel", "MinoReference", "MinoConformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/MinoCLI",
@@ -85,9 +104,17 @@ let package = Package(
             path: "Tests/MinoCoreTests",
             swiftSettings: swift5
         ),
+
+        .testTarget(
+            name: "MinoModelTests",
+            dependencies: ["MinoCore", "MinoModel", "MinoReference"],
+            path: "Tests/MinoModelTests",
+            swiftSettings: swift5
+        ),
+
         .testTarget(
             name: "MinoConformanceTests",
-            dependencies: ["MinoCore", "MinoReference", "MinoConformance", "MinoConformanceTesting"],
+            dependencies: ["MinoCore", "MinoReference", "MinoModel", "MinoConformance", "MinoConformanceTesting"],
             path: "Tests/MinoConformanceTests",
             swiftSettings: swift5
         ),
