@@ -20,9 +20,12 @@ final class BrokenBackendTests: XCTestCase {
         let sigmoidErrors = report.results.filter { $0.op == "sigmoid" && $0.check == .error }
         XCTAssertTrue(sigmoidErrors.allSatisfy { $0.outcome == .pass }, "error inputs do not reach the kernel")
 
+        // Blocked, not failed: the gradient of binaryCrossEntropyWithLogits and the
+        // sigmoid MLP's model cases, which all run the wrong kernel.
         let skipped = report.results.filter { $0.outcome == .skip }
-        XCTAssertEqual(Set(skipped.map(\.op)), ["binaryCrossEntropyWithLogits"])
-        XCTAssertEqual(Set(skipped.map(\.check)), [.gradient, .finiteDifference, .goldenGradient])
+        XCTAssertEqual(Set(skipped.map(\.op)), ["binaryCrossEntropyWithLogits", "model:digits-sgd", "model:checkpoint"])
+        XCTAssertEqual(Set(skipped.filter { $0.op == "binaryCrossEntropyWithLogits" }.map(\.check)),
+                       [.gradient, .finiteDifference, .goldenGradient])
         XCTAssertTrue(skipped.allSatisfy { $0.message.hasPrefix("blocked by sigmoid: runs unary.sigmoid") },
                       skipped.first?.message ?? "")
         let bceForward = report.results.filter { $0.op == "binaryCrossEntropyWithLogits" && $0.check == .forward }
@@ -39,7 +42,7 @@ final class BrokenBackendTests: XCTestCase {
         let report = ConformanceSuite(backend: BrokenUnaryBackend(breaking: .exp)).run()
         XCTAssertEqual(report.failingOps, ["exp"], report.failureDescription)
         let blocked = Set(report.results.filter { $0.outcome == .skip }.map(\.op))
-        XCTAssertEqual(blocked, ["logSoftmax", "crossEntropy", "binaryCrossEntropyWithLogits"])
+        XCTAssertEqual(blocked, ["logSoftmax", "crossEntropy", "binaryCrossEntropyWithLogits", "model:digits-sgd"])
         XCTAssertTrue(report.results.filter { $0.op == "softmax" }.allSatisfy { $0.outcome == .pass })
         XCTAssertTrue(report.results.filter { $0.outcome == .skip }.allSatisfy { $0.message.contains("blocked by exp") })
     }
@@ -53,5 +56,13 @@ final class BrokenBackendTests: XCTestCase {
         XCTAssertTrue(report.failures.allSatisfy { $0.message.contains("threw .backend") && $0.message.contains("expected .argument") })
         // crossEntropy picks labels with gather, so its out-of-range labels surface the same wrong kind.
         XCTAssertEqual(report.failingOps, ["gather", "crossEntropy"])
+    }
+
+    /// A fused SGD update that does nothing: no op owns it, so the digits
+    /// training case fails on its own, and nothing else does.
+    func testAnOptimizerKernelThatSkipsTheUpdateFailsTheTrainingCase() {
+        let report = ConformanceSuite(backend: SilentSGDBackend()).run(filter: "model")
+        XCTAssertEqual(report.failingOps, ["model:digits-sgd"], report.failureDescription)
+        XCTAssertTrue(report.failures.first?.message.contains("step 2") ?? false, report.failureDescription)
     }
 }

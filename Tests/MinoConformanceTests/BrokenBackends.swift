@@ -130,3 +130,61 @@ final class WrongErrorKindBackend: Backend {
         try base.scatterAdd(source, axis: axis, indices: indices, shape: shape)
     }
 }
+
+/// The reference backend with a fused SGD update that claims success and changes nothing.
+final class SilentSGDBackend: Backend {
+    let base = ReferenceBackend()
+    var name: String { "silent-sgd" }
+
+    func optimizerUpdate(_ kernel: OptimizerKernel, parameter: Operand, gradient: Operand,
+                         state: [Operand]) throws -> Bool {
+        true
+    }
+
+    func upload(_ array: HostArray) throws -> any BackendStorage { try base.upload(array) }
+    func download(_ x: Operand) throws -> HostArray { try base.download(x) }
+    func full(_ value: Double, shape: Shape, dtype: DType) throws -> any BackendStorage {
+        try base.full(value, shape: shape, dtype: dtype)
+    }
+    func unary(_ kernel: UnaryKernel, _ x: Operand) throws -> any BackendStorage { try base.unary(kernel, x) }
+    func binary(_ kernel: BinaryKernel, _ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {
+        try base.binary(kernel, a, b, shape: shape)
+    }
+    func select(_ condition: Operand, _ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {
+        try base.select(condition, a, b, shape: shape)
+    }
+    func cast(_ x: Operand, to dtype: DType) throws -> any BackendStorage { try base.cast(x, to: dtype) }
+    func matmul(_ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {
+        try base.matmul(a, b, shape: shape)
+    }
+    func reduce(_ kernel: ReduceKernel, _ x: Operand, axes: [Int], keepDims: Bool) throws -> any BackendStorage {
+        try base.reduce(kernel, x, axes: axes, keepDims: keepDims)
+    }
+    func argmax(_ x: Operand, axis: Int, keepDims: Bool) throws -> any BackendStorage {
+        try base.argmax(x, axis: axis, keepDims: keepDims)
+    }
+    func reshape(_ x: Operand, to shape: Shape) throws -> any BackendStorage { try base.reshape(x, to: shape) }
+    func permute(_ x: Operand, _ permutation: [Int]) throws -> any BackendStorage { try base.permute(x, permutation) }
+    func expand(_ x: Operand, to shape: Shape) throws -> any BackendStorage { try base.expand(x, to: shape) }
+    func concat(_ xs: [Operand], axis: Int, shape: Shape) throws -> any BackendStorage {
+        try base.concat(xs, axis: axis, shape: shape)
+    }
+    func slice(_ x: Operand, _ ranges: [SliceRange], shape: Shape) throws -> any BackendStorage {
+        try base.slice(x, ranges, shape: shape)
+    }
+    func sliceScatter(_ source: Operand, _ ranges: [SliceRange], shape: Shape) throws -> any BackendStorage {
+        try base.sliceScatter(source, ranges, shape: shape)
+    }
+    func indexSelect(_ x: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
+        try base.indexSelect(x, axis: axis, indices: indices, shape: shape)
+    }
+    func indexAdd(_ source: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
+        try base.indexAdd(source, axis: axis, indices: indices, shape: shape)
+    }
+    func gather(_ x: Operand, axis: Int, indices: Operand) throws -> any BackendStorage {
+        try base.gather(x, axis: axis, indices: indices)
+    }
+    func scatterAdd(_ source: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
+        try base.scatterAdd(source, axis: axis, indices: indices, shape: shape)
+    }
+}

@@ -33,8 +33,3 @@ public struct ModelCase {
         }
     }
 }
-
-extension ModelCase {
-    /// The whole-model cases every backend runs.
-    public static var standard: [ModelCase] { [] }
-}
