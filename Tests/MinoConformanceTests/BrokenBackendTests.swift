@@ -10,7 +10,7 @@ final class BrokenBackendTests: XCTestCase {
     /// cannot pass either; they are reported as blocked by sigmoid (skipped,
     /// with the reason), and its forward checks still pass.
     func testAWrongSigmoidFailsExactlyTheSigmoidOp() {
-        let report = ConformanceSuite(backend: BrokenUnaryBackend(breaking: .sigmoid)).run()
+        let report = ConformanceSuite(backend: FaultyBackend.brokenUnary(.sigmoid)).run()
         XCTAssertEqual(report.failingOps, ["sigmoid"], report.failureDescription)
 
         let sigmoidFailures = Set(report.failures.map { "\($0.check.rawValue) \($0.dtype.map { "\($0)" } ?? "-")" })
@@ -39,7 +39,7 @@ final class BrokenBackendTests: XCTestCase {
     /// checks as blocked by it. Softmax, `e / Σe`, is immune to a constant
     /// factor on exp, and passes.
     func testAWrongExpIsBlamedOnExpAlone() {
-        let report = ConformanceSuite(backend: BrokenUnaryBackend(breaking: .exp)).run()
+        let report = ConformanceSuite(backend: FaultyBackend.brokenUnary(.exp)).run()
         XCTAssertEqual(report.failingOps, ["exp"], report.failureDescription)
         let blocked = Set(report.results.filter { $0.outcome == .skip }.map(\.op))
         XCTAssertEqual(blocked, ["logSoftmax", "crossEntropy", "binaryCrossEntropyWithLogits", "model:digits-sgd"])
@@ -50,7 +50,7 @@ final class BrokenBackendTests: XCTestCase {
     /// A backend that throws the wrong kind of error for an out-of-range
     /// index fails the error checks that reach that kernel, and only those.
     func testAWrongErrorKindIsCaught() {
-        let report = ConformanceSuite(backend: WrongErrorKindBackend()).run(filter: "error")
+        let report = ConformanceSuite(backend: FaultyBackend(.gatherErrorKind, name: "wrong-error-kind")).run(filter: "error")
         XCTAssertTrue(report.failures.allSatisfy { $0.check == .error })
         XCTAssertTrue(report.failingOps.contains("gather"), report.failureDescription)
         XCTAssertTrue(report.failures.allSatisfy { $0.message.contains("threw .backend") && $0.message.contains("expected .argument") })
@@ -61,8 +61,18 @@ final class BrokenBackendTests: XCTestCase {
     /// A fused SGD update that does nothing: no op owns it, so the digits
     /// training case fails on its own, and nothing else does.
     func testAnOptimizerKernelThatSkipsTheUpdateFailsTheTrainingCase() {
-        let report = ConformanceSuite(backend: SilentSGDBackend()).run(filter: "model")
+        let report = ConformanceSuite(backend: FaultyBackend(.silentOptimizer, name: "silent-sgd")).run(filter: "model")
         XCTAssertEqual(report.failingOps, ["model:digits-sgd"], report.failureDescription)
         XCTAssertTrue(report.failures.first?.message.contains("step 2") ?? false, report.failureDescription)
+    }
+
+    /// A wrong `permute` corrupts every transposed operand the suite builds,
+    /// `transpose`, and the derivatives of matmul and linear; all of it is
+    /// reported as blocked by permute, which alone fails.
+    func testAWrongPermuteIsBlamedOnPermuteAlone() {
+        let report = ConformanceSuite(backend: FaultyBackend(.permute(factor: 1 + 1e-3), name: "broken-permute")).run()
+        XCTAssertEqual(report.failingOps, ["permute"], report.failureDescription)
+        let blocked = Set(report.results.filter { $0.outcome == .skip }.map(\.op))
+        XCTAssertTrue(blocked.isSuperset(of: ["transpose", "matmul", "linear", "add"]), "\(blocked)")
     }
 }

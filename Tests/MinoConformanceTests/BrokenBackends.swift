@@ -1,152 +1,74 @@
 import MinoCore
 import MinoReference
 
-/// A backend that is the reference backend except for one deliberately wrong
-/// unary kernel: the suite must report that op failing, and nothing else.
-final class BrokenUnaryBackend: Backend {
+/// The reference backend with one deliberate fault: the suite must report
+/// the op that owns the faulty kernel, and nothing else.
+final class FaultyBackend: Backend {
+    enum Fault {
+        /// The unary kernel's result times `factor` (σ(x)·(1 + 1e-3)).
+        case unary(UnaryKernel, factor: Double)
+        /// `permute`'s result times `factor`.
+        case permute(factor: Double)
+        /// `gather` reports an out-of-range index as `.backend` instead of `.argument`.
+        case gatherErrorKind
+        /// A fused SGD update that claims success and changes nothing.
+        case silentOptimizer
+    }
+
     let base = ReferenceBackend()
-    let broken: UnaryKernel
-    /// The factor applied to the broken kernel's result.
-    let factor: Double
+    let fault: Fault
     let name: String
 
-    init(breaking kernel: UnaryKernel, factor: Double = 1 + 1e-3) {
-        self.broken = kernel
-        self.factor = factor
-        self.name = "broken-\(kernel.rawValue)"
+    init(_ fault: Fault, name: String) {
+        self.fault = fault
+        self.name = name
+    }
+
+    static func brokenUnary(_ kernel: UnaryKernel, factor: Double = 1 + 1e-3) -> FaultyBackend {
+        FaultyBackend(.unary(kernel, factor: factor), name: "broken-\(kernel.rawValue)")
+    }
+
+    /// `storage` (of `shape` and `dtype`) times `factor`, computed by the reference.
+    private func scaled(_ storage: any BackendStorage, _ shape: Shape, _ dtype: DType,
+                        _ factor: Double) throws -> any BackendStorage {
+        let scale = try base.full(factor, shape: .scalar, dtype: dtype)
+        return try base.binary(.mul, Operand(storage: storage, shape: shape, dtype: dtype),
+                               Operand(storage: scale, shape: .scalar, dtype: dtype), shape: shape)
     }
 
     func unary(_ kernel: UnaryKernel, _ x: Operand) throws -> any BackendStorage {
         let right = try base.unary(kernel, x)
-        guard kernel == broken else { return right }
-        // σ(x)·(1 + 1e-3): a small relative error, well inside what a careless kernel might do.
-        let scale = try base.full(factor, shape: .scalar, dtype: x.dtype)
-        return try base.binary(.mul, Operand(storage: right, shape: x.shape, dtype: x.dtype),
-                               Operand(storage: scale, shape: .scalar, dtype: x.dtype), shape: x.shape)
+        guard case .unary(let broken, let factor) = fault, broken == kernel else { return right }
+        return try scaled(right, x.shape, x.dtype, factor)
     }
 
-    func upload(_ array: HostArray) throws -> any BackendStorage { try base.upload(array) }
-    func download(_ x: Operand) throws -> HostArray { try base.download(x) }
-    func full(_ value: Double, shape: Shape, dtype: DType) throws -> any BackendStorage {
-        try base.full(value, shape: shape, dtype: dtype)
+    func permute(_ x: Operand, _ permutation: [Int]) throws -> any BackendStorage {
+        let right = try base.permute(x, permutation)
+        guard case .permute(let factor) = fault else { return right }
+        return try scaled(right, Shape(permutation.map { x.shape[$0] }), x.dtype, factor)
     }
-    func binary(_ kernel: BinaryKernel, _ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {
-        try base.binary(kernel, a, b, shape: shape)
-    }
-    func select(_ condition: Operand, _ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {
-        try base.select(condition, a, b, shape: shape)
-    }
-    func cast(_ x: Operand, to dtype: DType) throws -> any BackendStorage { try base.cast(x, to: dtype) }
-    func matmul(_ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {
-        try base.matmul(a, b, shape: shape)
-    }
-    func reduce(_ kernel: ReduceKernel, _ x: Operand, axes: [Int], keepDims: Bool) throws -> any BackendStorage {
-        try base.reduce(kernel, x, axes: axes, keepDims: keepDims)
-    }
-    func argmax(_ x: Operand, axis: Int, keepDims: Bool) throws -> any BackendStorage {
-        try base.argmax(x, axis: axis, keepDims: keepDims)
-    }
-    func reshape(_ x: Operand, to shape: Shape) throws -> any BackendStorage { try base.reshape(x, to: shape) }
-    func permute(_ x: Operand, _ permutation: [Int]) throws -> any BackendStorage { try base.permute(x, permutation) }
-    func expand(_ x: Operand, to shape: Shape) throws -> any BackendStorage { try base.expand(x, to: shape) }
-    func concat(_ xs: [Operand], axis: Int, shape: Shape) throws -> any BackendStorage {
-        try base.concat(xs, axis: axis, shape: shape)
-    }
-    func slice(_ x: Operand, _ ranges: [SliceRange], shape: Shape) throws -> any BackendStorage {
-        try base.slice(x, ranges, shape: shape)
-    }
-    func sliceScatter(_ source: Operand, _ ranges: [SliceRange], shape: Shape) throws -> any BackendStorage {
-        try base.sliceScatter(source, ranges, shape: shape)
-    }
-    func indexSelect(_ x: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
-        try base.indexSelect(x, axis: axis, indices: indices, shape: shape)
-    }
-    func indexAdd(_ source: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
-        try base.indexAdd(source, axis: axis, indices: indices, shape: shape)
-    }
-    func gather(_ x: Operand, axis: Int, indices: Operand) throws -> any BackendStorage {
-        try base.gather(x, axis: axis, indices: indices)
-    }
-    func scatterAdd(_ source: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
-        try base.scatterAdd(source, axis: axis, indices: indices, shape: shape)
-    }
-}
-
-/// The reference backend, except that `gather` reports out-of-range indices
-/// with the wrong error kind (`.backend` instead of `.argument`).
-final class WrongErrorKindBackend: Backend {
-    let base = ReferenceBackend()
-    var name: String { "wrong-error-kind" }
 
     func gather(_ x: Operand, axis: Int, indices: Operand) throws -> any BackendStorage {
         do {
             return try base.gather(x, axis: axis, indices: indices)
         } catch let error as MinoError where error.kind == .argument {
+            guard case .gatherErrorKind = fault else { throw error }
             throw MinoError(.backend, "gather failed: \(error.message)")
         }
     }
 
-    func upload(_ array: HostArray) throws -> any BackendStorage { try base.upload(array) }
-    func download(_ x: Operand) throws -> HostArray { try base.download(x) }
-    func full(_ value: Double, shape: Shape, dtype: DType) throws -> any BackendStorage {
-        try base.full(value, shape: shape, dtype: dtype)
-    }
-    func unary(_ kernel: UnaryKernel, _ x: Operand) throws -> any BackendStorage { try base.unary(kernel, x) }
-    func binary(_ kernel: BinaryKernel, _ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {
-        try base.binary(kernel, a, b, shape: shape)
-    }
-    func select(_ condition: Operand, _ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {
-        try base.select(condition, a, b, shape: shape)
-    }
-    func cast(_ x: Operand, to dtype: DType) throws -> any BackendStorage { try base.cast(x, to: dtype) }
-    func matmul(_ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {
-        try base.matmul(a, b, shape: shape)
-    }
-    func reduce(_ kernel: ReduceKernel, _ x: Operand, axes: [Int], keepDims: Bool) throws -> any BackendStorage {
-        try base.reduce(kernel, x, axes: axes, keepDims: keepDims)
-    }
-    func argmax(_ x: Operand, axis: Int, keepDims: Bool) throws -> any BackendStorage {
-        try base.argmax(x, axis: axis, keepDims: keepDims)
-    }
-    func reshape(_ x: Operand, to shape: Shape) throws -> any BackendStorage { try base.reshape(x, to: shape) }
-    func permute(_ x: Operand, _ permutation: [Int]) throws -> any BackendStorage { try base.permute(x, permutation) }
-    func expand(_ x: Operand, to shape: Shape) throws -> any BackendStorage { try base.expand(x, to: shape) }
-    func concat(_ xs: [Operand], axis: Int, shape: Shape) throws -> any BackendStorage {
-        try base.concat(xs, axis: axis, shape: shape)
-    }
-    func slice(_ x: Operand, _ ranges: [SliceRange], shape: Shape) throws -> any BackendStorage {
-        try base.slice(x, ranges, shape: shape)
-    }
-    func sliceScatter(_ source: Operand, _ ranges: [SliceRange], shape: Shape) throws -> any BackendStorage {
-        try base.sliceScatter(source, ranges, shape: shape)
-    }
-    func indexSelect(_ x: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
-        try base.indexSelect(x, axis: axis, indices: indices, shape: shape)
-    }
-    func indexAdd(_ source: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
-        try base.indexAdd(source, axis: axis, indices: indices, shape: shape)
-    }
-    func scatterAdd(_ source: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
-        try base.scatterAdd(source, axis: axis, indices: indices, shape: shape)
-    }
-}
-
-/// The reference backend with a fused SGD update that claims success and changes nothing.
-final class SilentSGDBackend: Backend {
-    let base = ReferenceBackend()
-    var name: String { "silent-sgd" }
-
     func optimizerUpdate(_ kernel: OptimizerKernel, parameter: Operand, gradient: Operand,
                          state: [Operand]) throws -> Bool {
-        true
+        if case .silentOptimizer = fault { return true }
+        return try base.optimizerUpdate(kernel, parameter: parameter, gradient: gradient, state: state)
     }
 
+    // Everything else: the reference backend's.
     func upload(_ array: HostArray) throws -> any BackendStorage { try base.upload(array) }
     func download(_ x: Operand) throws -> HostArray { try base.download(x) }
     func full(_ value: Double, shape: Shape, dtype: DType) throws -> any BackendStorage {
         try base.full(value, shape: shape, dtype: dtype)
     }
-    func unary(_ kernel: UnaryKernel, _ x: Operand) throws -> any BackendStorage { try base.unary(kernel, x) }
     func binary(_ kernel: BinaryKernel, _ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {
         try base.binary(kernel, a, b, shape: shape)
     }
@@ -164,7 +86,6 @@ final class SilentSGDBackend: Backend {
         try base.argmax(x, axis: axis, keepDims: keepDims)
     }
     func reshape(_ x: Operand, to shape: Shape) throws -> any BackendStorage { try base.reshape(x, to: shape) }
-    func permute(_ x: Operand, _ permutation: [Int]) throws -> any BackendStorage { try base.permute(x, permutation) }
     func expand(_ x: Operand, to shape: Shape) throws -> any BackendStorage { try base.expand(x, to: shape) }
     func concat(_ xs: [Operand], axis: Int, shape: Shape) throws -> any BackendStorage {
         try base.concat(xs, axis: axis, shape: shape)
@@ -180,9 +101,6 @@ final class SilentSGDBackend: Backend {
     }
     func indexAdd(_ source: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
         try base.indexAdd(source, axis: axis, indices: indices, shape: shape)
-    }
-    func gather(_ x: Operand, axis: Int, indices: Operand) throws -> any BackendStorage {
-        try base.gather(x, axis: axis, indices: indices)
     }
     func scatterAdd(_ source: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
         try base.scatterAdd(source, axis: axis, indices: indices, shape: shape)

@@ -23,7 +23,7 @@ enum Attribution {
         var owners: [String: Set<String>] = [:]
         let primitives = Set(ops.filter { !$0.isComposite }.map(\.name))
         for r in results where r.check == .forward && primitives.contains(r.op) {
-            for kernel in r.kernels { owners[kernel, default: []].insert(r.op) }
+            for kernel in r.ownKernels { owners[kernel, default: []].insert(r.op) }
         }
         for op in ops {
             if let fused = op.fusedKernel { owners["fused.\(fused.rawValue)", default: []].insert(op.name) }
@@ -53,8 +53,9 @@ enum Attribution {
             }
             guard !blockers.isEmpty else { continue }
             results[i].outcome = .skip
+            results[i].blockedFailure = r.message
             results[i].message = "blocked by \(blockers.sorted().joined(separator: ", ")): runs "
-                + "\(via.sorted().joined(separator: ", ")), which fails its own checks (\(r.message))"
+                + "\(via.sorted().joined(separator: ", ")), which fails its own checks"
         }
     }
 }

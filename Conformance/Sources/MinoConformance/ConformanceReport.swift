@@ -19,13 +19,18 @@ public struct ConformanceResult: CustomStringConvertible {
     public let largestError: Double?
     /// Why it failed or was skipped; empty when it passed.
     public internal(set) var message: String
+    /// For a check blocked by another op's broken kernel: how it failed.
+    public internal(set) var blockedFailure: String = ""
     /// The backend kernels the check ran (for attributing failures).
     var kernels: Set<String> = []
+    /// The kernels the op itself ran forward (forward rows only): what the op owns.
+    var ownKernels: Set<String> = []
 
     public var description: String {
         let d = dtype.map { "\($0)" } ?? "-"
         let e = largestError.map { ConformanceReport.format($0) } ?? "-"
-        return "\(op) \(check.rawValue) \(d) \(outcome.rawValue) \(e) [\(sample)]\(message.isEmpty ? "" : ": \(message)")"
+        let detail = blockedFailure.isEmpty ? "" : " (\(blockedFailure))"
+        return "\(op) \(check.rawValue) \(d) \(outcome.rawValue) \(e) [\(sample)]\(message.isEmpty ? "" : ": \(message)")\(detail)"
     }
 }
 

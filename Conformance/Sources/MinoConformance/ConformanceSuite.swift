@@ -153,12 +153,14 @@ public final class ConformanceSuite {
         let outputDType = (try? sample.outputSpec().spec.dtype) ?? dtype
         var rows: [ConformanceResult] = []
         func row(_ check: CheckKind, _ outcome: Outcome, _ error: Double?, _ message: String,
-                 _ used: Set<String>) {
+                 _ used: Set<String>, own: Set<String> = []) {
             rows.append(ConformanceResult(op: sample.op.name, check: check, dtype: dtype, sample: sample.label,
-                                          outcome: outcome, largestError: error, message: message, kernels: used))
+                                          outcome: outcome, largestError: error, message: message, kernels: used,
+                                          ownKernels: own))
         }
         /// Compares outputs or gradients: a row from one or more comparisons.
-        func compare(_ check: CheckKind, _ pairs: [(String, HostArray, HostArray)], _ used: Set<String>) {
+        func compare(_ check: CheckKind, _ pairs: [(String, HostArray, HostArray)], _ used: Set<String>,
+                     own: Set<String> = []) {
             var worst = 0.0
             var failure = ""
             for (what, a, e) in pairs {
@@ -168,7 +170,7 @@ public final class ConformanceSuite {
                 worst = Swift.max(worst, c.largestError)
                 if !c.passed && failure.isEmpty { failure = what.isEmpty ? c.message : "\(what): \(c.message)" }
             }
-            row(check, failure.isEmpty ? .pass : .fail, worst, failure, used)
+            row(check, failure.isEmpty ? .pass : .fail, worst, failure, used, own: own)
         }
         func gradientPairs(_ mine: Evaluation, _ theirs: [Int: HostArray]) -> [(String, HostArray, HostArray)] {
             sample.gradientInputs.compactMap { i in
@@ -187,10 +189,10 @@ public final class ConformanceSuite {
                     row(check, .fail, nil, "the reference backend threw: \(error)", [])
                 case (.success(let mine), .success(let theirs)):
                     if check == .forward {
-                        compare(.forward, [("", mine.output, theirs.output)], mine.forwardKernels)
+                        compare(.forward, [("", mine.output, theirs.output)], mine.forwardPass,
+                                own: mine.forwardKernels)
                     } else {
-                        compare(.gradient, gradientPairs(mine, theirs.gradients),
-                                mine.forwardKernels.union(mine.backwardKernels))
+                        compare(.gradient, gradientPairs(mine, theirs.gradients), mine.allKernels)
                     }
                 }
             case .finiteDifference:
@@ -216,10 +218,9 @@ public final class ConformanceSuite {
                     row(check, .fail, nil, "threw: \(error)", kernels)
                 case (.success(let mine), .found(let output, let gradients)):
                     if check == .golden {
-                        compare(.golden, [("", mine.output, output)], mine.forwardKernels)
+                        compare(.golden, [("", mine.output, output)], mine.forwardPass)
                     } else {
-                        compare(.goldenGradient, gradientPairs(mine, gradients),
-                                mine.forwardKernels.union(mine.backwardKernels))
+                        compare(.goldenGradient, gradientPairs(mine, gradients), mine.allKernels)
                     }
                 }
             case .error, .model:

@@ -6,8 +6,16 @@ struct Evaluation {
     let output: HostArray
     /// By input position, in the logical shape of the input; zeros where no gradient arrived.
     let gradients: [Int: HostArray]
+    /// Kernels that made the inputs (a transposed operand is a `permute`).
+    let preparationKernels: Set<String>
+    /// Kernels the op itself ran.
     let forwardKernels: Set<String>
     let backwardKernels: Set<String>
+
+    /// Every kernel the forward value depended on: the inputs' and the op's.
+    var forwardPass: Set<String> { preparationKernels.union(forwardKernels) }
+    /// Every kernel the gradients depended on.
+    var allKernels: Set<String> { forwardPass.union(backwardKernels) }
 
     /// Runs `sample` forward and, when it has gradient inputs, backward from `W`
     /// (``GradientCheck/lossWeight(for:dtype:)``). The weighted sum itself is
@@ -16,10 +24,12 @@ struct Evaluation {
     static func of(_ sample: OpSample, on backend: any Backend, gradients wanted: Bool = true) throws -> Evaluation {
         let tracer = backend as? TracingBackend
         let gradientInputs = wanted ? sample.gradientInputs : []
-        let inputs = try sample.tensors(on: backend, requiresGrad: !gradientInputs.isEmpty)
         func traced<T>(_ body: () throws -> T) throws -> (T, Set<String>) {
             if let tracer { return try tracer.trace(body) }
             return (try body(), [])
+        }
+        let (inputs, preparationKernels) = try traced {
+            try sample.tensors(on: backend, requiresGrad: !gradientInputs.isEmpty)
         }
         let (output, forwardKernels) = try traced { try Dispatch.apply(sample.op, inputs, sample.attributes) }
         let host = try output.toHost()
@@ -34,8 +44,8 @@ struct Evaluation {
             gradients[i] = try inputs[i].grad?.toHost()
                 ?? HostArray.make([Double](repeating: 0, count: shape.elementCount), shape, inputs[i].dtype)
         }
-        return Evaluation(output: host, gradients: gradients, forwardKernels: forwardKernels,
-                          backwardKernels: backwardKernels)
+        return Evaluation(output: host, gradients: gradients, preparationKernels: preparationKernels,
+                          forwardKernels: forwardKernels, backwardKernels: backwardKernels)
     }
 }
 
