@@ -89,37 +89,14 @@ public struct Safetensors: Equatable {
     ///
     /// - Throws: ``MinoError`` `.io` naming the path and the reason.
     public func write(to url: URL) throws {
-        try Safetensors.writeAtomically(Data(try encoded()), to: url)
-    }
-
-    /// Writes `data` to a temporary file beside `url`, then renames it over `url`.
-    public static func writeAtomically(_ data: Data, to url: URL) throws {
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier)"
-                                                      + ".\(UInt32.random(in: 0 ... .max)).tmp")
-        do {
-            try data.write(to: temporary)
-        } catch {
-            throw MinoError(.io, "\(url.path): cannot write: \(error.localizedDescription)")
-        }
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw MinoError(.io, "\(url.path): cannot replace the file: \(reason)")
-        }
+        try AtomicFile.write(Data(try encoded()), to: url)
     }
 
     // MARK: Reading
 
     /// Reads and validates a file.
     public init(contentsOf url: URL) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw MinoError(.io, "\(url.path): cannot read: \(error.localizedDescription)")
-        }
-        try self.init(bytes: [UInt8](data), source: url.path)
+        try self.init(bytes: try AtomicFile.read(url), source: url.path)
     }
 
     /// Parses and validates a file's bytes; `source` names it in messages.
