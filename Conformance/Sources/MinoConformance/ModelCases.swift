@@ -89,14 +89,10 @@ extension ModelCase {
 /// The digits network the model cases train.
 enum DigitsRun {
     static let sizes = [64, 30, 10]
-    private static var cached: Dataset?
+    /// Loaded once (a static `let` is initialized once, thread-safely).
+    private static let loaded = Result { try Digits.load() }
 
-    static func dataset() throws -> Dataset {
-        if let cached { return cached }
-        let data = try Digits.load()
-        cached = data
-        return data
-    }
+    static func dataset() throws -> Dataset { try loaded.get() }
 
     /// A model trained `steps` SGD steps from seed 2024 on `backend`, and the loss after each step.
     static func train(on backend: any Backend, steps: Int) throws -> (Sequential, [Double]) {
