@@ -72,9 +72,9 @@ extension ModelCase {
         for (from, to) in [(backend, reference), (reference, backend)] {
             let saved = try DigitsRun.trainedModel(on: from, steps: 5)
             let url = folder.appendingPathComponent("\(from.name)-to-\(to.name).safetensors")
-            try StateDict.save(saved, to: url)
+            try Checkpoint.save(saved, to: url)
             let loaded = try MLP(sizes: DigitsRun.sizes, activation: .sigmoid, generator: RandomGenerator(seed: 1), on: to)
-            try StateDict.load(url, into: loaded)
+            try Checkpoint.load(url, into: loaded)
             let batch = try DigitsRun.dataset().subset(Array(0..<32)).features
             let a = try GradMode.withoutGradients { try saved(try Tensor(batch, on: from)).toHost() }
             let b = try GradMode.withoutGradients { try loaded(try Tensor(batch, on: to)).toHost() }
@@ -109,25 +109,4 @@ enum DigitsRun {
 
     static func trajectory(on backend: any Backend) throws -> [Double] { try train(on: backend, steps: 50).1 }
     static func trainedModel(on backend: any Backend, steps: Int) throws -> Sequential { try train(on: backend, steps: steps).0 }
-}
-
-/// A module's parameters as a safetensors file, keyed by their paths
-/// (`0.weight`, PyTorch's state-dict keys).
-enum StateDict {
-    static func save(_ module: any Module, to url: URL) throws {
-        var file = Safetensors(metadata: ["format": "mino state dict"])
-        for (name, tensor) in module.namedParameters { file.tensors[name] = try tensor.toHost() }
-        try file.write(to: url)
-    }
-
-    /// Loads every parameter of `module` from `url` (shapes and dtypes must match).
-    static func load(_ url: URL, into module: any Module) throws {
-        let file = try Safetensors(contentsOf: url)
-        for (name, parameter) in module.namedParameters {
-            guard let host = file.tensors[name] else {
-                throw MinoError(.unknownName, "\(url.path): no tensor '\(name)'")
-            }
-            try parameter.assign(try Tensor(host, on: parameter.backend))
-        }
-    }
 }
