@@ -1,7 +1,7 @@
 # Mino's entry points. Each target installs what it needs first (scripts/setup.sh).
 SWIFT ?= swift
 
-.PHONY: demo test bench setup build clean
+.PHONY: demo test bench setup build clean golden golden-check
 
 ## Train the digits MLP on the default backend (the main job).
 demo:
@@ -14,6 +14,16 @@ test:
 	scripts/setup.sh --python
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+
+## Regenerate the conformance suite's PyTorch golden values (Conformance/Golden/).
+golden:
+	scripts/setup.sh --python
+	Conformance/golden.sh
+
+## Check that the committed golden values reproduce (the tests do this too).
+golden-check:
+	scripts/setup.sh --python
+	Conformance/golden.sh --check
 
 ## System packages and the project's Python environment.
 setup:

@@ -44,10 +44,6 @@ let core: [Target] = [
     // The PyTorch backend: every op a torch call through the embedded CPython.
     .target(name: "MinoTorch", dependencies: ["MinoCore", "MinoPython"], path: "Backends/Torch/Backend",
             swiftSettings: swift5),
-
-    // The conformance suite: samples derived from the op registry, checks, golden data.
-    .target(name: "MinoConformance", dependencies: ["MinoCore"],
-            path: "Conformance/Sources/MinoConformance", swiftSettings: swift5),
 ]
 
 // MARK: Layer 3: Model
@@ -62,12 +58,25 @@ let model: [Target] = [
             swiftSettings: swift5),
 ]
 
+// MARK: The conformance suite (checks any backend; uses Core, the reference oracle and Model)
+
+let conformance: [Target] = [
+    // Samples derived from the op registry, checks, golden data, whole-model cases.
+    .target(name: "MinoConformance", dependencies: ["MinoCore", "MinoReference", "MinoModel"],
+            path: "Conformance/Sources/MinoConformance", swiftSettings: swift5),
+
+    // `XCTAssertConforms(backend)`: the one-line test every backend's test target runs.
+    .target(name: "MinoConformanceTesting", dependencies: ["MinoCore", "MinoConformance"],
+            path: "Conformance/Sources/MinoConformanceTesting", swiftSettings: swift5),
+]
+
 // MARK: Layer 4: front ends
 
 let frontEnds: [Target] = [
     .executableTarget(
         name: "MinoCLI",
-        dependencies: ["MinoCore", "MinoModel", "MinoReference", "MinoTorch", "MinoLisp", argumentParser],
+        dependencies: ["MinoCore", "MinoModel", "MinoReference", "MinoTorch", "MinoLisp", "MinoConformance",
+                       argumentParser],
         path: "Sources/MinoCLI", swiftSettings: swift5),
 ]
 
@@ -90,8 +99,12 @@ let tests: [Target] = [
                 swiftSettings: swift5),
     .testTarget(name: "MinoPythonTests", dependencies: ["MinoPython"], path: "Tests/MinoPythonTests",
                 swiftSettings: swift5),
+    .testTarget(name: "MinoConformanceTests",
+                dependencies: ["MinoCore", "MinoReference", "MinoModel", "MinoConformance", "MinoConformanceTesting"],
+                path: "Tests/MinoConformanceTests", swiftSettings: swift5),
     .testTarget(name: "MinoTorchTests",
-                dependencies: ["MinoTorch", "MinoPython", "MinoCore", "MinoReference", "MinoConformance", "MinoModel"],
+                dependencies: ["MinoTorch", "MinoPython", "MinoCore", "MinoReference", "MinoConformance",
+                               "MinoConformanceTesting", "MinoModel"],
                 path: "Tests/MinoTorchTests", swiftSettings: swift5),
 ]
 
@@ -105,6 +118,7 @@ let package = Package(
         .library(name: "MinoPython", targets: ["MinoPython"]),
         .library(name: "MinoTorch", targets: ["MinoTorch"]),
         .library(name: "MinoConformance", targets: ["MinoConformance"]),
+        .library(name: "MinoConformanceTesting", targets: ["MinoConformanceTesting"]),
         .library(name: "MinoModel", targets: ["MinoModel"]),
         .executable(name: "mino", targets: ["MinoCLI"]),
         .executable(name: "mino-torch-bench", targets: ["TorchBench"]),
@@ -113,5 +127,5 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
-    targets: lisp + core + model + frontEnds + benchmarks + tests
+    targets: lisp + core + model + conformance + frontEnds + benchmarks + tests
 )
