@@ -1,17 +1,20 @@
 import MinoCore
 
-/// An owned, 64-byte aligned block of host memory.
+/// An owned, 64-byte aligned block of host memory, taken from and given back
+/// to ``CPUBufferCache/shared`` so that steady-state loops reuse blocks.
 public final class CPUBuffer {
     public let raw: UnsafeMutableRawPointer
     public let byteCount: Int
+    /// The block's real size: `byteCount` rounded up to its size class.
+    public let capacity: Int
 
     /// Uninitialized memory for `byteCount` bytes.
     public init(byteCount: Int) {
         self.byteCount = byteCount
-        raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(byteCount, 1), alignment: 64)
+        (raw, capacity) = CPUBufferCache.shared.take(byteCount)
     }
 
-    deinit { raw.deallocate() }
+    deinit { CPUBufferCache.shared.give(raw, size: capacity) }
 }
 
 /// Host-memory tensor data shared by the CPU backends (reference and blas):
