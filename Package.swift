@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "MinoCore", targets: ["MinoCore"]),
         .library(name: "MinoReference", targets: ["MinoReference"]),
         .library(name: "MinoConformance", targets: ["MinoConformance"]),
+        .library(name: "MinoBLAS", targets: ["MinoBLAS"]),
+        .library(name: "Mino", targets: ["Mino"]),
         .executable(name: "mino", targets: ["MinoCLI"]),
     ],
     dependencies: [
@@ -51,6 +53,33 @@ let package = Package(
             swiftSettings: swift5
         ),
 
+        // OpenBLAS's C interface (cblas.h), found through pkg-config.
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Backends/BLAS/CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+        ),
+
+        // The OpenBLAS backend: gemm for products, vectorised Swift loops elsewhere.
+        .target(
+            name: "MinoBLAS",
+            dependencies: [
+                "MinoCore", "MinoCPU", "MinoReference", "CBLAS",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ],
+            path: "Backends/BLAS/Sources",
+            swiftSettings: swift5
+        ),
+
+        // The umbrella: `import Mino` gives Core and the built-in backends, registered.
+        .target(
+            name: "Mino",
+            dependencies: ["MinoCore", "MinoCPU", "MinoReference", "MinoBLAS"],
+            path: "Sources/Mino",
+            swiftSettings: swift5
+        ),
+
         // The conformance suite: samples derived from the op registry, checks, golden data.
         .target(
             name: "MinoConformance",
@@ -63,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "MinoCLI",
             dependencies: [
-                "MinoCore",
+                "Mino",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/MinoCLI",
@@ -74,6 +103,13 @@ let package = Package(
             name: "MinoCoreTests",
             dependencies: ["MinoCore", "MinoReference", "MinoConformance"],
             path: "Tests/MinoCoreTests",
+            swiftSettings: swift5
+        ),
+
+        .testTarget(
+            name: "MinoBLASTests",
+            dependencies: ["Mino", "MinoConformance"],
+            path: "Tests/MinoBLASTests",
             swiftSettings: swift5
         ),
     ]

@@ -1,0 +1,7 @@
+// The umbrella module: `import Mino` gives Core and every built-in backend,
+// registered by name, with `blas` as the default.
+
+@_exported import MinoCore
+@_exported import MinoReference
+@_exported import MinoBLAS
+@_exported import MinoCPU
