@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "MinoBLAS", targets: ["MinoBLAS"]),
         .library(name: "Mino", targets: ["Mino"]),
         .executable(name: "mino", targets: ["MinoCLI"]),
+        .executable(name: "mino-bench", targets: ["MinoBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -96,6 +97,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/MinoCLI",
+            swiftSettings: swift5
+        ),
+
+        // Benchmarks against PyTorch and raw OpenBLAS (`make bench`).
+        .executableTarget(
+            name: "MinoBench",
+            dependencies: ["Mino", "CBLAS"],
+            path: "Benchmarks/MinoBench",
             swiftSettings: swift5
         ),
 
