@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "MinoCore", targets: ["MinoCore"]),
         .library(name: "MinoReference", targets: ["MinoReference"]),
         .library(name: "MinoConformance", targets: ["MinoConformance"]),
+        .library(name: "MinoModel", targets: ["MinoModel"]),
         .library(name: "MinoBLAS", targets: ["MinoBLAS"]),
         .library(name: "Mino", targets: ["Mino"]),
         .executable(name: "mino", targets: ["MinoCLI"]),
@@ -73,10 +74,10 @@ let package = Package(
             swiftSettings: swift5
         ),
 
-        // The umbrella: `import Mino` gives Core and the built-in backends, registered.
+        // The umbrella: `import Mino` gives Core, the Model layer and the built-in backends, registered.
         .target(
             name: "Mino",
-            dependencies: ["MinoCore", "MinoCPU", "MinoReference", "MinoBLAS"],
+            dependencies: ["MinoCore", "MinoCPU", "MinoReference", "MinoBLAS", "MinoModel"],
             path: "Sources/Mino",
             swiftSettings: swift5
         ),
@@ -86,6 +87,24 @@ let package = Package(
             name: "MinoConformance",
             dependencies: ["MinoCore"],
             path: "Conformance/Sources/MinoConformance",
+            swiftSettings: swift5
+        ),
+
+        // Data sets the project ships (data/), as package resources.
+        .target(
+            name: "MinoData",
+            path: "data",
+            exclude: ["README.md"],
+            sources: ["MinoData.swift"],
+            resources: [.copy("digits.csv")],
+            swiftSettings: swift5
+        ),
+
+        // Layer 3: layers, losses, optimizers, initialisers, data sets, training.
+        .target(
+            name: "MinoModel",
+            dependencies: ["MinoCore", "MinoData"],
+            path: "Sources/MinoModel",
             swiftSettings: swift5
         ),
 
@@ -112,6 +131,13 @@ let package = Package(
             name: "MinoCoreTests",
             dependencies: ["MinoCore", "MinoReference", "MinoConformance"],
             path: "Tests/MinoCoreTests",
+            swiftSettings: swift5
+        ),
+
+        .testTarget(
+            name: "MinoModelTests",
+            dependencies: ["MinoCore", "MinoModel", "MinoReference"],
+            path: "Tests/MinoModelTests",
             swiftSettings: swift5
         ),
 

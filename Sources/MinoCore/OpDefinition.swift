@@ -191,12 +191,28 @@ public final class OpDefinition: @unchecked Sendable, CustomStringConvertible {
 /// derivative) but never its output, so no reference cycle forms.
 public final class Operation {
     public let definition: OpDefinition
-    public let inputs: [Tensor]
+    public private(set) var inputs: [Tensor]
     public let attributes: OpAttributes
 
     init(definition: OpDefinition, inputs: [Tensor], attributes: OpAttributes) {
         self.definition = definition
         self.inputs = inputs
         self.attributes = attributes
+    }
+
+    /// Releases a chain of operations iteratively. Left to ARC, freeing the
+    /// output of a 20,000-op chain would recurse 20,000 deinits deep and
+    /// overflow the stack; here each input that only this graph holds hands
+    /// its own inputs over before it goes.
+    deinit {
+        var pending = inputs
+        inputs = []
+        while var tensor = pending.popLast() {
+            if isKnownUniquelyReferenced(&tensor), isKnownUniquelyReferenced(&tensor.creatorReference),
+               let creator = tensor.creatorReference {
+                pending.append(contentsOf: creator.inputs)
+                creator.inputs = []
+            }
+        }
     }
 }

@@ -15,7 +15,9 @@ public final class Tensor {
     /// The backend's handle on the data.
     public internal(set) var storage: any BackendStorage
     /// The operation that computed this tensor, while gradients were recorded.
-    public let creator: Operation?
+    public var creator: Operation? { creatorReference }
+    /// Stored as a `var` only so that ``Operation``'s deinit can check it is uniquely held.
+    var creatorReference: Operation?
     /// The accumulated gradient of the last ``backward(_:)`` calls, or nil.
     public internal(set) var grad: Tensor?
     /// A name for printing (parameters carry their path, `linear1.weight`).
@@ -30,7 +32,7 @@ public final class Tensor {
         self.shape = shape
         self.dtype = dtype
         self.backend = backend
-        self.creator = creator
+        self.creatorReference = creator
         self.leafRequiresGrad = requiresGrad
     }
 

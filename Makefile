@@ -1,0 +1,27 @@
+# Mino's entry points. Each target installs what it needs first (scripts/setup.sh).
+SWIFT ?= swift
+
+.PHONY: demo test bench setup build clean
+
+## Train the digits MLP on the default backend (the main job).
+demo:
+	scripts/setup.sh
+	$(SWIFT) build -c release --product mino
+	.build/release/mino train
+
+## Build and run every test (installs the Python environment with torch first).
+test:
+	scripts/setup.sh --python
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+## System packages and the project's Python environment.
+setup:
+	scripts/setup.sh --python
+
+build:
+	scripts/setup.sh
+	$(SWIFT) build -c release
+
+clean:
+	rm -rf .build

@@ -1,0 +1,43 @@
+import MinoCore
+
+/// Updates parameters from their gradients.
+public protocol Optimizer: AnyObject {
+    var parameters: [Tensor] { get }
+    /// The step size; schedules may change it between steps.
+    var learningRate: Double { get set }
+    /// One update of every parameter that has a gradient.
+    func step() throws
+}
+
+extension Optimizer {
+    /// Forgets every parameter's gradient.
+    public func zeroGrad() {
+        for p in parameters { p.zeroGrad() }
+    }
+}
+
+/// The optimizers `mino train --optimizer` knows.
+public enum OptimizerKind: String, CaseIterable, Sendable {
+    case sgd, adam, adamw
+
+    /// Parses a name, case-insensitively.
+    ///
+    /// - Throws: ``MinoError`` `.unknownName` listing the choices.
+    public init(parsing name: String) throws {
+        guard let kind = OptimizerKind(rawValue: name.lowercased()) else {
+            throw MinoError(.unknownName, "unknown optimizer '\(name)'; choose one of "
+                            + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        self = kind
+    }
+}
+
+/// Checks hyperparameters shared by the optimizers.
+func checkOptimizer(_ name: String, learningRate: Double, weightDecay: Double) throws {
+    guard learningRate.isFinite, learningRate >= 0 else {
+        throw MinoError.argument(name, "learning rate \(learningRate) must be a finite number ≥ 0")
+    }
+    guard weightDecay.isFinite, weightDecay >= 0 else {
+        throw MinoError.argument(name, "weight decay \(weightDecay) must be a finite number ≥ 0")
+    }
+}

@@ -1,0 +1,11 @@
+import Foundation
+
+/// The small data sets Mino ships, as files inside the package.
+public enum ShippedData {
+    /// `digits.csv`: 1,797 handwritten digits, 8×8 integer pixels 0–16 then the
+    /// label, one image per line (the test part of UCI "Optical Recognition of
+    /// Handwritten Digits", E. Alpaydin and C. Kaynak, 1998; CC BY 4.0).
+    public static var digitsURL: URL? {
+        Bundle.module.url(forResource: "digits", withExtension: "csv")
+    }
+}
