@@ -147,7 +147,7 @@ enum BLASFused {
 
     /// −log softmax(logits)[label] per row, reduced; one pass over the logits.
     ///
-    /// - Throws: ``MinoError`` `.argument` for a label outside `0..<classes`.
+    /// - Throws: ``MinoError`` `.argument` for a label outside `0..<classes`, as the default does.
     static func crossEntropy<T: BLASFloat>(_ logits: CPUStorage, _ labels: CPUStorage, _ reduction: Reduction,
                                            _: T.Type) throws -> CPUStorage? {
         guard labels.dtype == .int64 else { return nil }
@@ -161,7 +161,8 @@ enum BLASFused {
         for r in 0..<rows {
             let label = pl[r * sl]
             guard label >= 0, label < Int64(classes) else {
-                throw MinoError.argument("crossEntropy", "label \(label) of row \(r) is out of range for \(classes) classes")
+                // The error the default implementation (log-softmax, then gather) throws, word for word.
+                throw MinoError.argument("gather", "index \(label) is out of range for an axis of size \(classes)")
             }
             let row = src + r * classes
             let peak = rowMax(row, classes)
