@@ -15,6 +15,13 @@ test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
+## Benchmarks against PyTorch and raw OpenBLAS: prints ratios, writes bench-results/bench.json.
+## BENCH_FLAGS=--quick for a short run.
+bench:
+	scripts/setup.sh --python
+	$(SWIFT) build -c release --product mino-bench
+	.build/release/mino-bench $(BENCH_FLAGS)
+
 ## System packages and the project's Python environment.
 setup:
 	scripts/setup.sh --python
