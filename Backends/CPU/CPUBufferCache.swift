@@ -18,7 +18,7 @@ import MinoCore
 /// nanoseconds, far below the cost of the kernels that use the block.
 ///
 /// The limit comes from `MINO_BUFFER_CACHE_MB` (default 256; 0 turns the
-/// cache off).
+/// cache off). At most ``perClassLimit`` (32) blocks are kept per class.
 public final class CPUBufferCache: @unchecked Sendable {
     /// The cache every ``CPUBuffer`` uses.
     public static let shared = CPUBufferCache(limitBytes: CPUBufferCache.limitFromEnvironment())
@@ -57,21 +57,33 @@ public final class CPUBufferCache: @unchecked Sendable {
     /// Most blocks kept per size class.
     public let perClassLimit: Int
 
-    private var _limitBytes: Int
-    private var lists: [[UnsafeMutableRawPointer]]
-    private var stats = Statistics()
+    // The state below is only touched with the mutex held, so Swift's dynamic
+    // exclusivity checks (a runtime call per access) are turned off for it.
+    @exclusivity(unchecked) private var _limitBytes: Int
+    @exclusivity(unchecked) private var stats = Statistics()
+    /// `perClassLimit` slots per size class, flat; `counts[c]` of class c's are full.
+    private let slots: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    private let counts: UnsafeMutablePointer<Int>
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
-    public init(limitBytes: Int, perClassLimit: Int = 64) {
+    public init(limitBytes: Int, perClassLimit: Int = 32) {
         _limitBytes = Swift.max(limitBytes, 0)
-        self.perClassLimit = perClassLimit
-        lists = Array(repeating: [], count: CPUBufferCache.classCount)
+        self.perClassLimit = Swift.max(perClassLimit, 1)
+        let classes = CPUBufferCache.classCount
+        slots = .allocate(capacity: classes * self.perClassLimit)
+        slots.initialize(repeating: nil, count: classes * self.perClassLimit)
+        counts = .allocate(capacity: classes)
+        counts.initialize(repeating: 0, count: classes)
         mutex = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
     }
 
     deinit {
-        for list in lists { for block in list { block.deallocate() } }
+        for c in 0..<CPUBufferCache.classCount {
+            for i in 0..<counts[c] { slots[c * perClassLimit + i]?.deallocate() }
+        }
+        slots.deallocate()
+        counts.deallocate()
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
     }
@@ -110,7 +122,9 @@ public final class CPUBufferCache: @unchecked Sendable {
         }
         let (index, size) = CPUBufferCache.sizeClass(byteCount)
         lock()
-        if let block = lists[index].popLast() {
+        let count = counts[index]
+        if count > 0, let block = slots[index * perClassLimit + count - 1] {
+            counts[index] = count - 1
             stats.hits += 1
             stats.cachedBytes -= size
             stats.liveBytes += size
@@ -133,9 +147,10 @@ public final class CPUBufferCache: @unchecked Sendable {
         let (index, _) = CPUBufferCache.sizeClass(size)
         lock()
         stats.liveBytes -= size
-        if stats.cachedBytes + size <= _limitBytes, lists[index].count < perClassLimit {
-            if lists[index].capacity == 0 { lists[index].reserveCapacity(perClassLimit) }
-            lists[index].append(block)
+        let count = counts[index]
+        if stats.cachedBytes + size <= _limitBytes, count < perClassLimit {
+            slots[index * perClassLimit + count] = block
+            counts[index] = count + 1
             stats.cachedBytes += size
             unlock()
             return
@@ -149,15 +164,13 @@ public final class CPUBufferCache: @unchecked Sendable {
     public func trim(to bytes: Int = 0) {
         var released: [UnsafeMutableRawPointer] = []
         lock()
-        var index = lists.count - 1
+        var index = CPUBufferCache.classCount - 1
         while stats.cachedBytes > bytes && index >= 0 {
-            guard !lists[index].isEmpty else {
-                index -= 1
-                continue
-            }
             let size = CPUBufferCache.classSize(index)
-            while stats.cachedBytes > bytes, let block = lists[index].popLast() {
-                released.append(block)
+            while stats.cachedBytes > bytes && counts[index] > 0 {
+                counts[index] -= 1
+                if let block = slots[index * perClassLimit + counts[index]] { released.append(block) }
+                slots[index * perClassLimit + counts[index]] = nil
                 stats.cachedBytes -= size
                 stats.releases += 1
             }

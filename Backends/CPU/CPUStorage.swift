@@ -43,12 +43,21 @@ public final class CPUStorage: BackendStorage {
         self.isContiguous = CPUStorage.contiguous(shape: shape, strides: strides)
     }
 
+    /// A fresh row-major storage: contiguous by construction, so the check is skipped.
+    init(contiguousBuffer buffer: CPUBuffer, dtype: DType, shape: Shape) {
+        self.buffer = buffer
+        self.dtype = dtype
+        self.shape = shape
+        self.strides = shape.contiguousStrides
+        self.offset = 0
+        self.isContiguous = true
+    }
+
     public var rank: Int { shape.rank }
 
     /// A new contiguous, uninitialized tensor.
     public convenience init(uninitialized shape: Shape, dtype: DType) {
-        let buffer = CPUBuffer(byteCount: shape.elementCount * dtype.byteSize)
-        self.init(buffer: buffer, dtype: dtype, shape: shape, strides: shape.contiguousStrides, offset: 0)
+        self.init(contiguousBuffer: CPUBuffer(byteCount: shape.elementCount * dtype.byteSize), dtype: dtype, shape: shape)
     }
 
     static func contiguous(shape: Shape, strides: [Int]) -> Bool {
