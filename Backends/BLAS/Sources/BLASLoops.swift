@@ -50,7 +50,11 @@ enum BLASLoops {
     static func pattern(_ x: CPUStorage, _ shape: Shape, _ n: Int) -> Pattern? {
         let count = x.shape.elementCount
         if count == 1 { return .scalar }
-        guard x.isContiguous else { return nil }
+        guard x.isContiguous else {
+            // One element repeated everywhere (a scalar gradient expanded to a shape).
+            for axis in 0..<x.rank where x.shape[axis] != 1 && x.strides[axis] != 0 { return nil }
+            return .scalar
+        }
         if count == n { return .full }
         // Drop x's leading ones; what remains must match the end of `shape` (rows)...
         let dims = x.shape.dims
