@@ -119,7 +119,14 @@ extension Tensor {
 
     /// Two axes swapped (by default the last two, a matrix transpose).
     public func transposed(_ axis0: Int = -2, _ axis1: Int = -1) throws -> Tensor {
-        try Dispatch.apply(Ops.transpose, [self], .axes([axis0, axis1]))
+        guard GradMode.isEnabled && requiresGrad else {
+            // Nothing is recorded: the composite would only dispatch its default, this
+            // permute, a second time (derivatives transpose in every matrix product).
+            let a0 = try shape.normalizedAxis(axis0, op: "transpose")
+            let a1 = try shape.normalizedAxis(axis1, op: "transpose")
+            return try permute(Ops.swapPermutation(rank, a0, a1))
+        }
+        return try Dispatch.apply(Ops.transpose, [self], .axes([axis0, axis1]))
     }
 
     /// Broadcast to `shape` (-1 keeps a dimension).
