@@ -14,7 +14,7 @@ extension Tensor {
     public func tanh() throws -> Tensor { try Dispatch.apply(Ops.tanh, [self]) }
 
     public func pow(_ exponent: Tensor) throws -> Tensor { try Dispatch.apply(Ops.pow, [self, exponent]) }
-    public func pow(_ exponent: Double) throws -> Tensor { try pow(scalarLike(exponent)) }
+    public func pow(_ exponent: Double) throws -> Tensor { try pow(constant(exponent)) }
     public func maximum(_ other: Tensor) throws -> Tensor { try Dispatch.apply(Ops.maximum, [self, other]) }
     public func minimum(_ other: Tensor) throws -> Tensor { try Dispatch.apply(Ops.minimum, [self, other]) }
 
@@ -39,24 +39,25 @@ extension Tensor {
     public static func / (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.div, [a, b]) }
     public static prefix func - (a: Tensor) throws -> Tensor { try a.neg() }
 
-    // A number beside a tensor becomes a scalar of the tensor's dtype (PyTorch's rule).
-    public static func + (a: Tensor, b: Double) throws -> Tensor { try a + a.scalarLike(b) }
-    public static func - (a: Tensor, b: Double) throws -> Tensor { try a - a.scalarLike(b) }
-    public static func * (a: Tensor, b: Double) throws -> Tensor { try a * a.scalarLike(b) }
-    public static func / (a: Tensor, b: Double) throws -> Tensor { try a / a.scalarLike(b) }
-    public static func + (a: Double, b: Tensor) throws -> Tensor { try b.scalarLike(a) + b }
-    public static func - (a: Double, b: Tensor) throws -> Tensor { try b.scalarLike(a) - b }
-    public static func * (a: Double, b: Tensor) throws -> Tensor { try b.scalarLike(a) * b }
-    public static func / (a: Double, b: Tensor) throws -> Tensor { try b.scalarLike(a) / b }
+    // A number beside a tensor becomes a scalar of the tensor's dtype (PyTorch's rule),
+    // one shared constant per value rather than a new tensor each time.
+    public static func + (a: Tensor, b: Double) throws -> Tensor { try a + a.constant(b) }
+    public static func - (a: Tensor, b: Double) throws -> Tensor { try a - a.constant(b) }
+    public static func * (a: Tensor, b: Double) throws -> Tensor { try a * a.constant(b) }
+    public static func / (a: Tensor, b: Double) throws -> Tensor { try a / a.constant(b) }
+    public static func + (a: Double, b: Tensor) throws -> Tensor { try b.constant(a) + b }
+    public static func - (a: Double, b: Tensor) throws -> Tensor { try b.constant(a) - b }
+    public static func * (a: Double, b: Tensor) throws -> Tensor { try b.constant(a) * b }
+    public static func / (a: Double, b: Tensor) throws -> Tensor { try b.constant(a) / b }
 
     public static func < (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.less, [a, b]) }
     public static func <= (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.lessEqual, [a, b]) }
     public static func > (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.greater, [a, b]) }
     public static func >= (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.greaterEqual, [a, b]) }
-    public static func < (a: Tensor, b: Double) throws -> Tensor { try a < a.scalarLike(b) }
-    public static func <= (a: Tensor, b: Double) throws -> Tensor { try a <= a.scalarLike(b) }
-    public static func > (a: Tensor, b: Double) throws -> Tensor { try a > a.scalarLike(b) }
-    public static func >= (a: Tensor, b: Double) throws -> Tensor { try a >= a.scalarLike(b) }
+    public static func < (a: Tensor, b: Double) throws -> Tensor { try a < a.constant(b) }
+    public static func <= (a: Tensor, b: Double) throws -> Tensor { try a <= a.constant(b) }
+    public static func > (a: Tensor, b: Double) throws -> Tensor { try a > a.constant(b) }
+    public static func >= (a: Tensor, b: Double) throws -> Tensor { try a >= a.constant(b) }
 }
 
 // MARK: - Matrix products and reductions
