@@ -20,6 +20,10 @@ public struct Graph {
         var inputs: [[Int]] = []
         // Depth-first post-order: (tensor, next input to visit).
         var stack: [(Tensor, Int)] = [(root, 0)]
+        // Room for a typical model's tape up front, rather than growing from empty.
+        order.reserveCapacity(32)
+        inputs.reserveCapacity(32)
+        stack.reserveCapacity(32)
         ids.set(root, IdentityTable.visiting)
         while let (tensor, next) = stack.last {
             let parents = tensor.creator?.inputs ?? []
@@ -75,7 +79,7 @@ public struct Graph {
                 }
                 grads[id] = nil  // no longer needed: free it early
                 guard let derivative = op.definition.derivative else { continue }
-                let needs = op.inputs.map(\.requiresGrad)
+                let needs = Graph.needs(op.inputs)
                 let context = DerivativeContext(inputs: op.inputs, output: variable, upstream: upstream,
                                                 attributes: op.attributes, needsGradient: needs)
                 let inputGrads = try derivative(context)
@@ -95,6 +99,22 @@ public struct Graph {
         } else {
             try GradMode.withoutGradients(run)
         }
+    }
+}
+
+extension Graph {
+    /// `[Bool]` for every pattern of up to three inputs, made once: a derivative
+    /// context per operation otherwise allocates its `needsGradient` array.
+    private static let needPatterns: [[[Bool]]] = (0...3).map { count in
+        (0..<(1 << count)).map { bits in (0..<count).map { bits & (1 << $0) != 0 } }
+    }
+
+    /// Which of `inputs` require gradients.
+    static func needs(_ inputs: [Tensor]) -> [Bool] {
+        guard inputs.count <= 3 else { return inputs.map(\.requiresGrad) }
+        var bits = 0
+        for (i, t) in inputs.enumerated() where t.requiresGrad { bits |= 1 << i }
+        return needPatterns[inputs.count][bits]
     }
 }
 
