@@ -20,7 +20,7 @@ import MinoCore
 /// The limit comes from `MINO_BUFFER_CACHE_MB` (default 256; 0 turns the
 /// cache off). At most ``perClassLimit`` (32) blocks are kept per class.
 public final class CPUBufferCache: @unchecked Sendable {
-    /// The cache every ``CPUBuffer`` uses.
+    /// The cache every ``CPUStorage`` takes its block from.
     public static let shared = CPUBufferCache(limitBytes: CPUBufferCache.limitFromEnvironment())
 
     /// The environment variable that bounds the cache, in MiB.
