@@ -94,7 +94,22 @@ enum BLASOptimizer {
             // AdamW shrinks the weights first; Adam adds the decay to the gradient.
             let shrink = decoupled ? T(1 - lr * weightDecay) : 1
             let coupled = decoupled ? 0 : T(weightDecay)
-            for i in 0..<n {
+            // Eight lanes at a time with SIMD types: a scalar `squareRoot()` compiles to
+            // sqrtss plus a branch to the C library for negative inputs, which keeps the
+            // compiler from vectorising the loop (it was 3 ns per element).
+            typealias V = SIMD8<T>
+            var i = 0
+            while i + 8 <= n {
+                let pv = load(p + i, V.self), gv = load(g + i, V.self)
+                let mv = b1 * load(m + i, V.self) + oneMinusB1 * (gv + coupled * pv)
+                let gd = gv + coupled * pv
+                let vv = b2 * load(v + i, V.self) + oneMinusB2 * gd * gd
+                store(mv, m + i)
+                store(vv, v + i)
+                store(pv * shrink - stepSize * mv / (vv.squareRoot() / rootCorrection2 + eps), p + i)
+                i += 8
+            }
+            while i < n {
                 let pi = p[i] * shrink
                 let gi = g[i] + coupled * p[i]
                 let mi = b1 * m[i] + oneMinusB1 * gi
@@ -102,9 +117,20 @@ enum BLASOptimizer {
                 m[i] = mi
                 v[i] = vi
                 p[i] = pi - stepSize * mi / (vi.squareRoot() / rootCorrection2 + eps)
+                i += 1
             }
             return true
         }
+    }
+
+    @inline(__always)
+    static func load<T: BLASFloat>(_ p: UnsafeMutablePointer<T>, _: SIMD8<T>.Type) -> SIMD8<T> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<T>.self)
+    }
+
+    @inline(__always)
+    static func store<T: BLASFloat>(_ value: SIMD8<T>, _ p: UnsafeMutablePointer<T>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD8<T>.self)
     }
 
     @inline(__always)

@@ -4,7 +4,7 @@ import RealModule
 
 /// The floating-point types OpenBLAS computes in (`float32`, `float64`), with
 /// their BLAS entry points and the elementwise functions the kernels vectorise.
-protocol BLASFloat: Real & BinaryFloatingPoint {
+protocol BLASFloat: Real & BinaryFloatingPoint & SIMDScalar & Codable {
     /// `c = alpha·op(a)·op(b) + beta·c`, row-major; `op` transposes when asked.
     static func gemm(transA: Bool, transB: Bool, m: Int32, n: Int32, k: Int32, alpha: Self,
                      a: UnsafePointer<Self>, lda: Int32, b: UnsafePointer<Self>, ldb: Int32,
