@@ -109,25 +109,54 @@ enum BLASFused {
         let width = x.shape[axis]
         let n = x.shape.elementCount
         guard width > 0, n > 0 else { return out }
+        let rows = n / width
         let src = x.pointer(T.self), dst = out.pointer(T.self)
-        for r in 0..<(n / width) {
-            let row = src + r * width, target = dst + r * width
-            let peak = rowMax(row, width)
-            var total = 0.0
-            for j in 0..<width {
-                let e = T.vectorExp(row[j] - peak)
-                if !log { target[j] = e }
-                total += Double(e)
+        // Rows shifted by their max, then every exponential in one long loop (rows of
+        // ten classes are too short for the vectoriser), then each row's sum in order.
+        shiftRows(src, rows, width, into: dst)
+        if log {
+            let exps = UnsafeMutablePointer<T>.allocate(capacity: n)
+            defer { exps.deallocate() }
+            exponentials(dst, into: exps, n)
+            for r in 0..<rows {
+                let lse = T.log(T(sequentialSum(exps + r * width, width)))
+                let target = dst + r * width
+                for j in 0..<width { target[j] = target[j] - lse }
             }
-            if log {
-                let lse = T.log(T(total))
-                for j in 0..<width { target[j] = (row[j] - peak) - lse }
-            } else {
-                let sum = T(total)
-                for j in 0..<width { target[j] = target[j] / sum }
+        } else {
+            exponentials(dst, into: dst, n)
+            for r in 0..<rows {
+                let target = dst + r * width
+                let total = T(sequentialSum(target, width))
+                for j in 0..<width { target[j] = target[j] / total }
             }
         }
         return out
+    }
+
+    /// `target[r][j] = row[r][j] − max(row r)`.
+    @inline(__always)
+    static func shiftRows<T: BLASFloat>(_ src: UnsafeMutablePointer<T>, _ rows: Int, _ width: Int,
+                                        into target: UnsafeMutablePointer<T>) {
+        for r in 0..<rows {
+            let row = src + r * width, out = target + r * width
+            let peak = rowMax(row, width)
+            for j in 0..<width { out[j] = row[j] - peak }
+        }
+    }
+
+    /// `target[i] = eˣ⁽ⁱ⁾` over a flat run (in place when `target == x`).
+    @inline(__always)
+    static func exponentials<T: BLASFloat>(_ x: UnsafeMutablePointer<T>, into target: UnsafeMutablePointer<T>, _ n: Int) {
+        for i in 0..<n { target[i] = T.vectorExp(x[i]) }
+    }
+
+    /// Σ p[0..<n] in float64, in order (the order the default implementation sums).
+    @inline(__always)
+    static func sequentialSum<T: BLASFloat>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> Double {
+        var total = 0.0
+        for j in 0..<n { total += Double(p[j]) }
+        return total
     }
 
     /// The largest element of a row (NaN when any is NaN, as `max`).
@@ -145,7 +174,7 @@ enum BLASFused {
 
     // MARK: crossEntropy
 
-    /// −log softmax(logits)[label] per row, reduced; one pass over the logits.
+    /// −log softmax(logits)[label] per row, reduced, without materialising the log-softmax.
     ///
     /// - Throws: ``MinoError`` `.argument` for a label outside `0..<classes`, as the default does.
     static func crossEntropy<T: BLASFloat>(_ logits: CPUStorage, _ labels: CPUStorage, _ reduction: Reduction,
@@ -155,20 +184,29 @@ enum BLASFused {
         let x = CPUTransfer.contiguous(logits)
         let src = x.pointer(T.self)
         let pl = labels.pointer(Int64.self), sl = rows > 0 ? labels.strides[0] : 0
-        let losses = reduction == .none ? CPUStorage(uninitialized: [rows], dtype: logits.dtype) : nil
-        let pLoss = losses?.pointer(T.self)
-        var total = 0.0
         for r in 0..<rows {
             let label = pl[r * sl]
             guard label >= 0, label < Int64(classes) else {
                 // The error the default implementation (log-softmax, then gather) throws, word for word.
                 throw MinoError.argument("gather", "index \(label) is out of range for an axis of size \(classes)")
             }
-            let row = src + r * classes
-            let peak = rowMax(row, classes)
-            var sum = 0.0
-            for j in 0..<classes { sum += Double(T.vectorExp(row[j] - peak)) }
-            let loss = -((row[Int(label)] - peak) - T.log(T(sum)))
+        }
+        let losses = reduction == .none ? CPUStorage(uninitialized: [rows], dtype: logits.dtype) : nil
+        let pLoss = losses?.pointer(T.self)
+        // Shifted logits, their exponentials in one flat pass, then per row −(shifted[label] − log Σ).
+        let n = rows * classes
+        let shifted = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(n, 1))
+        let exps = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(n, 1))
+        defer {
+            shifted.deallocate()
+            exps.deallocate()
+        }
+        shiftRows(src, rows, classes, into: shifted)
+        exponentials(shifted, into: exps, n)
+        var total = 0.0
+        for r in 0..<rows {
+            let label = Int(pl[r * sl])
+            let loss = -(shifted[r * classes + label] - T.log(T(sequentialSum(exps + r * classes, classes))))
             if let pLoss { pLoss[r] = loss } else { total += Double(loss) }
         }
         if let losses { return losses }
