@@ -39,7 +39,19 @@ def emit(record):
 
 
 def peak_rss_mb():
-    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
+    """This process's peak resident set in MiB.
+
+    On Linux, VmHWM (/proc/self/status): ru_maxrss is carried across execve, so a
+    child started by a large parent would report the parent's peak instead.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    # ru_maxrss is in kilobytes on Linux, bytes on macOS.
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
 
@@ -121,7 +133,7 @@ def bench_train(args):
     seconds = timed_blocks(step, calls, args.repeats)
     emit({"kind": "train", "model": args.model, "optimizer": args.optimizer, "threads": args.threads,
           "steps_per_s": 1.0 / seconds, "peak_rss_mb": peak_rss_mb(),
-          "final_loss": float(state["loss"])})
+          "final_loss": float(state["loss"].detach())})
 
 
 def bench_tiny(args):

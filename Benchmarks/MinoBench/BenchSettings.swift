@@ -9,6 +9,8 @@ struct BenchSettings {
     /// Seconds to measure one training loop, over `trainRepeats` blocks.
     var trainSeconds: Double { quick ? 0.6 : 1.5 }
     var trainRepeats: Int { quick ? 3 : 5 }
+    /// Rounds of each training (and tiny) comparison, the sides alternating; each side's best round counts.
+    var trainRounds: Int { quick ? 1 : 2 }
 
     var matmulSizes: [Int] { quick ? [64, 256, 512] : [64, 128, 256, 512, 1024, 2048] }
 

@@ -6,9 +6,7 @@ import Mino
 enum MatMulBench {
     /// GFLOP/s of `n×n @ n×n` by Mino on `backend`.
     static func mino(n: Int, dtype: DType, on backend: any Backend, settings: BenchSettings) throws -> Double {
-        let g = RandomGenerator(seed: 7)
-        let a = try Tensor.randn([n, n], dtype: dtype, generator: g, on: backend)
-        let b = try Tensor.randn([n, n], dtype: dtype, generator: g, on: backend)
+        let (a, b) = try operands(n: n, dtype: dtype, on: backend)
         _ = try a.matmul(b)
         let seconds = try Timing.medianSecondsPerCall(blockSeconds: settings.blockSeconds(n: n, backend: backend.name),
                                                       repeats: settings.repeats(n: n, backend: backend.name)) {
@@ -17,29 +15,37 @@ enum MatMulBench {
         return gflops(n, seconds)
     }
 
-    /// GFLOP/s of `cblas_?gemm` called directly, row-major, on contiguous buffers.
-    static func raw(n: Int, dtype: DType, settings: BenchSettings) -> Double {
-        let count = n * n
-        let g = RandomGenerator(seed: 7)
+    /// GFLOP/s of Mino on `backend` and of `cblas_?gemm` called directly (row-major,
+    /// contiguous buffers), timed in alternating blocks.
+    static func minoAndRaw(n: Int, dtype: DType, on backend: any Backend, settings: BenchSettings) throws -> (Double, Double) {
+        let (a, b) = try operands(n: n, dtype: dtype, on: backend)
+        _ = try a.matmul(b)
+        let block = settings.blockSeconds(n: n, backend: backend.name)
+        let repeats = settings.repeats(n: n, backend: backend.name)
         let n32 = Int32(n)
-        let seconds: Double
+        let (ha, hb) = (try a.toHost(), try b.toHost())
+        let (mino, raw): (Double, Double)
         switch dtype {
         case .float64:
-            let a = g.normal(count: count), b = g.normal(count: count)
-            var c = [Double](repeating: 0, count: count)
-            seconds = Timing.medianSecondsPerCall(blockSeconds: settings.blockSeconds(n: n, backend: "raw"),
-                                                  repeats: settings.repeats(n: n, backend: "raw")) {
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n32, n32, n32, 1, a, n32, b, n32, 0, &c, n32)
-            }
+            let (pa, pb) = (ha.doubles, hb.doubles)
+            var c = [Double](repeating: 0, count: n * n)
+            (mino, raw) = try Timing.interleavedMedians(blockSeconds: block, repeats: repeats, { _ = try a.matmul(b) }, {
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n32, n32, n32, 1, pa, n32, pb, n32, 0, &c, n32)
+            })
         default:
-            let a = g.normal(count: count).map(Float.init), b = g.normal(count: count).map(Float.init)
-            var c = [Float](repeating: 0, count: count)
-            seconds = Timing.medianSecondsPerCall(blockSeconds: settings.blockSeconds(n: n, backend: "raw"),
-                                                  repeats: settings.repeats(n: n, backend: "raw")) {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n32, n32, n32, 1, a, n32, b, n32, 0, &c, n32)
-            }
+            let (pa, pb) = (ha.floats, hb.floats)
+            var c = [Float](repeating: 0, count: n * n)
+            (mino, raw) = try Timing.interleavedMedians(blockSeconds: block, repeats: repeats, { _ = try a.matmul(b) }, {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n32, n32, n32, 1, pa, n32, pb, n32, 0, &c, n32)
+            })
         }
-        return gflops(n, seconds)
+        return (gflops(n, mino), gflops(n, raw))
+    }
+
+    static func operands(n: Int, dtype: DType, on backend: any Backend) throws -> (Tensor, Tensor) {
+        let g = RandomGenerator(seed: 7)
+        return (try Tensor.randn([n, n], dtype: dtype, generator: g, on: backend),
+                try Tensor.randn([n, n], dtype: dtype, generator: g, on: backend))
     }
 
     static func gflops(_ n: Int, _ seconds: Double) -> Double {

@@ -40,6 +40,33 @@ struct Record: Codable {
 
 /// Prints records as a table and writes them as JSON.
 enum Report {
+    /// `name (1 thread)`, `name (2 threads)`.
+    static func named(_ name: String, threads: Int) -> String {
+        "\(name) (\(threads) thread\(threads == 1 ? "" : "s"))"
+    }
+
+    /// Marks comparisons whose peer ran worse with several threads than with one by more
+    /// than half (on a machine with as many cores as threads, shared with other work,
+    /// OpenMP threads wait at barriers for a core): the ratio then says nothing about
+    /// Mino, so it keeps its figures but counts toward no target.
+    static func flagUnstablePeers(_ records: [Record]) -> [Record] {
+        func key(_ r: Record) -> String {
+            r.name.components(separatedBy: " (").first ?? r.name
+        }
+        var single: [String: Double] = [:]
+        for r in records where r.threads == 1 { single[key(r)] = r.peer }
+        return records.map { r in
+            guard r.threads > 1, let peer = r.peer, let one = single[key(r)], one > 0 else { return r }
+            let lower = Record.lowerIsBetter.contains(r.unit)
+            let worse = lower ? peer > 2 * one : peer < one / 2
+            guard worse else { return r }
+            var flagged = r
+            flagged.met = nil
+            flagged.note = "peer at \(r.threads) threads is over 2x worse than at 1 thread; not counted"
+            return flagged
+        }
+    }
+
     static func format(_ value: Double?) -> String {
         guard let value, value.isFinite else { return "—" }
         if value >= 1000 { return String(format: "%.0f", value) }

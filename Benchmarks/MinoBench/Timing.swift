@@ -43,4 +43,18 @@ enum Timing {
         let mid = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
+
+    /// Two calls timed in alternating blocks (a, b, a, b, ...), so that load from
+    /// elsewhere on the machine falls on both alike; the median seconds per call of each.
+    static func interleavedMedians(blockSeconds: Double, repeats: Int, _ a: () throws -> Void,
+                                   _ b: () throws -> Void) rethrows -> (Double, Double) {
+        let callsA = try calibrate(blockSeconds, a)
+        let callsB = try calibrate(blockSeconds, b)
+        var samplesA: [Double] = [], samplesB: [Double] = []
+        for _ in 0..<Swift.max(repeats, 1) {
+            samplesA.append(try measure(callsA, a) / Double(callsA))
+            samplesB.append(try measure(callsB, b) / Double(callsB))
+        }
+        return (median(samplesA), median(samplesB))
+    }
 }

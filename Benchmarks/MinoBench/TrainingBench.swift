@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import Mino
 
 /// The two training shapes of the benchmark, as in `torch_bench.py`.
@@ -73,18 +74,21 @@ enum TrainingBench {
                       finalLoss: try lastLoss?.item() ?? .nan)
     }
 
-    /// This process's peak resident set, in MiB.
+    /// This process's peak resident set, in MiB: VmHWM on Linux (`ru_maxrss` is carried
+    /// across execve, so a child would report its parent's peak), `ru_maxrss` elsewhere.
     static func peakRSSMegabytes() -> Double {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") {
+            return kilobytes / 1024
+        }
         var usage = rusage()
         #if canImport(Glibc)
         getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
         #else
         getrusage(RUSAGE_SELF, &usage)
-        #endif
-        #if canImport(Darwin)
         return Double(usage.ru_maxrss) / (1024 * 1024)
-        #else
-        return Double(usage.ru_maxrss) / 1024
         #endif
     }
 }
