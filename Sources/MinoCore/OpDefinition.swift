@@ -191,7 +191,9 @@ public final class OpDefinition: @unchecked Sendable, CustomStringConvertible {
 /// derivative) but never its output, so no reference cycle forms.
 public final class Operation {
     public let definition: OpDefinition
-    public private(set) var inputs: [Tensor]
+    /// A `var` only for the iterative release in `deinit`, its only writer (on an
+    /// operation being destroyed), hence no dynamic exclusivity checks on reads.
+    @exclusivity(unchecked) public private(set) var inputs: [Tensor]
     public let attributes: OpAttributes
 
     init(definition: OpDefinition, inputs: [Tensor], attributes: OpAttributes) {
