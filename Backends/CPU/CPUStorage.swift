@@ -64,7 +64,7 @@ public final class CPUStorage: BackendStorage {
     }
 
     /// The first element, typed. The caller picks `T` matching `dtype`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func pointer<T>(_: T.Type) -> UnsafeMutablePointer<T> {
         raw.assumingMemoryBound(to: T.self) + offset
     }
@@ -75,6 +75,7 @@ public final class CPUStorage: BackendStorage {
     }
 
     /// The strides of this view broadcast to `target` (0 along broadcast axes).
+    @inlinable
     public func broadcastStrides(to target: Shape) -> [Int] {
         let lead = target.rank - shape.rank
         var out = [Int](repeating: 0, count: target.rank)
