@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import Mino
 
@@ -74,5 +75,38 @@ final class BufferCacheTests: XCTestCase {
         let stats = cache.statistics
         XCTAssertEqual(stats.misses, 0, "steady state still allocates: \(stats)")
         XCTAssertGreaterThan(stats.hits, 0)
+    }
+
+    /// Threads share the cache (and the scalar constants): results stay those of a serial run.
+    func testThreadsSharingTheCacheGetCorrectResults() throws {
+        let blas = BLASBackend()
+        func step(seed: UInt64) throws -> [Float] {
+            let g = RandomGenerator(seed: seed)
+            let x = try Tensor.randn([16, 12], generator: g, on: blas)
+            let w = try Tensor.randn([8, 12], generator: g, on: blas)
+            let b = try Tensor.randn([8], generator: g, on: blas)
+            w.requiresGrad = true
+            let labels = try Tensor((0..<16).map { Int64($0 % 8) }, shape: [16], on: blas)
+            let loss = try Loss.crossEntropy(try (x.linear(w, b) * 0.5).sigmoid(), labels)
+            try loss.backward()
+            return try loss.floats() + (try XCTUnwrap(w.grad).floats())
+        }
+        let expected = try (0..<4).map { try step(seed: UInt64($0)) }
+        let lock = NSLock()
+        var failures: [String] = []
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            for _ in 0..<200 {
+                do {
+                    if try step(seed: UInt64(thread)) != expected[thread] {
+                        lock.lock(); failures.append("thread \(thread): different result"); lock.unlock()
+                        return
+                    }
+                } catch {
+                    lock.lock(); failures.append("thread \(thread): \(error)"); lock.unlock()
+                    return
+                }
+            }
+        }
+        XCTAssertEqual(failures, [])
     }
 }
