@@ -1,7 +1,7 @@
 # Mino's entry points. Each target installs what it needs first (scripts/setup.sh).
 SWIFT ?= swift
 
-.PHONY: demo test bench setup build clean
+.PHONY: demo test bench setup build clean golden golden-check
 
 ## Train the digits MLP on the default backend (the main job).
 demo:
@@ -21,6 +21,16 @@ bench:
 	scripts/setup.sh --python
 	$(SWIFT) build -c release --product mino-bench
 	.build/release/mino-bench $(BENCH_FLAGS)
+
+## Regenerate the conformance suite's PyTorch golden values (Conformance/Golden/).
+golden:
+	scripts/setup.sh --python
+	Conformance/golden.sh
+
+## Check that the committed golden values reproduce (the tests do this too).
+golden-check:
+	scripts/setup.sh --python
+	Conformance/golden.sh --check
 
 ## System packages and the project's Python environment.
 setup:

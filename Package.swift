@@ -11,13 +11,117 @@ import PackageDescription
 // `@unchecked Sendable` on most of the public API without making it safer.
 let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let realModule = Target.Dependency.product(name: "RealModule", package: "swift-numerics")
+
+// MARK: Layer 1: Lisp (pure data, no tensors)
+
+let lisp: [Target] = [
+    .target(name: "MinoLisp", path: "Sources/MinoLisp", swiftSettings: swift5),
+]
+
+// MARK: Layer 2: Core, and the backends beside it
+
+let core: [Target] = [
+    // Dtypes, shapes, tensors, the op registry, autodiff, the Backend protocol.
+    .target(name: "MinoCore", path: "Sources/MinoCore", swiftSettings: swift5),
+
+    // Host memory shared by the CPU backends: strided storages, transfers, loops.
+    .target(name: "MinoCPU", dependencies: ["MinoCore"], path: "Backends/CPU", swiftSettings: swift5),
+
+    // The pure-Swift reference backend, the oracle.
+    .target(name: "MinoReference", dependencies: ["MinoCore", "MinoCPU", realModule],
+            path: "Backends/Reference", swiftSettings: swift5),
+
+    // OpenBLAS's C interface (cblas.h), found through pkg-config.
+    .systemLibrary(name: "CBLAS", path: "Backends/BLAS/CBLAS", pkgConfig: "openblas",
+                   providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+
+    // The OpenBLAS backend: gemm for products, vectorised Swift loops elsewhere.
+    .target(name: "MinoBLAS", dependencies: ["MinoCore", "MinoCPU", "MinoReference", "CBLAS", realModule],
+            path: "Backends/BLAS/Sources", swiftSettings: swift5),
+
+    // The C API of CPython, loaded at run time with dlopen: no Python.h,
+    // so the package builds where Python is not installed.
+    .target(name: "CPython", path: "Backends/Torch/CPython",
+            linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+
+    // The embedded-CPython bridge the torch backend stands on (generic: no MinoCore).
+    .target(name: "MinoPython", dependencies: ["CPython"], path: "Backends/Torch/Python", swiftSettings: swift5),
+]
+
+// MARK: Layer 3: Model
+
+let model: [Target] = [
+    // Data sets the project ships (data/), as package resources.
+    .target(name: "MinoData", path: "data", exclude: ["README.md"], sources: ["MinoData.swift"],
+            resources: [.copy("digits.csv")], swiftSettings: swift5),
+
+    // Layers, losses, optimizers, initialisers, data sets, training.
+    .target(name: "MinoModel", dependencies: ["MinoCore", "MinoData"], path: "Sources/MinoModel",
+            swiftSettings: swift5),
+]
+
+// MARK: The umbrella: `import Mino` gives Core, the Model layer and the built-in backends, registered
+
+let umbrella: [Target] = [
+    .target(name: "Mino", dependencies: ["MinoCore", "MinoCPU", "MinoReference", "MinoBLAS", "MinoModel"],
+            path: "Sources/Mino", swiftSettings: swift5),
+]
+
+// MARK: The conformance suite (checks any backend; uses Core, the reference oracle and Model)
+
+let conformance: [Target] = [
+    // Samples derived from the op registry, checks, golden data, whole-model cases.
+    .target(name: "MinoConformance", dependencies: ["MinoCore", "MinoReference", "MinoModel"],
+            path: "Conformance/Sources/MinoConformance", swiftSettings: swift5),
+
+    // `XCTAssertConforms(backend)`: the one-line test every backend's test target runs.
+    .target(name: "MinoConformanceTesting", dependencies: ["MinoCore", "MinoConformance"],
+            path: "Conformance/Sources/MinoConformanceTesting", swiftSettings: swift5),
+]
+
+// MARK: Layer 4: front ends
+
+let frontEnds: [Target] = [
+    .executableTarget(
+        name: "MinoCLI",
+        dependencies: ["Mino", "MinoLisp", "MinoConformance", argumentParser],
+        path: "Sources/MinoCLI", swiftSettings: swift5),
+
+    // Benchmarks against PyTorch and raw OpenBLAS (`make bench`).
+    .executableTarget(name: "MinoBench", dependencies: ["Mino", "CBLAS"], path: "Benchmarks/MinoBench",
+                      swiftSettings: swift5),
+]
+
+// MARK: Tests: one target per module
+
+let tests: [Target] = [
+    .testTarget(name: "MinoCoreTests", dependencies: ["MinoCore", "MinoReference", "MinoConformance"],
+                path: "Tests/MinoCoreTests", swiftSettings: swift5),
+    .testTarget(name: "MinoModelTests", dependencies: ["MinoCore", "MinoModel", "MinoReference"],
+                path: "Tests/MinoModelTests", swiftSettings: swift5),
+    .testTarget(name: "MinoLispTests", dependencies: ["MinoLisp"], path: "Tests/MinoLispTests",
+                swiftSettings: swift5),
+    .testTarget(name: "MinoPythonTests", dependencies: ["MinoPython"], path: "Tests/MinoPythonTests",
+                swiftSettings: swift5),
+    .testTarget(name: "MinoBLASTests", dependencies: ["Mino", "MinoConformance", "MinoConformanceTesting"],
+                path: "Tests/MinoBLASTests", swiftSettings: swift5),
+    .testTarget(name: "MinoConformanceTests",
+                dependencies: ["MinoCore", "MinoReference", "MinoModel", "MinoConformance", "MinoConformanceTesting"],
+                path: "Tests/MinoConformanceTests", swiftSettings: swift5),
+]
+
 let package = Package(
     name: "Mino",
     platforms: [.macOS(.v13)],
     products: [
+        .library(name: "MinoLisp", targets: ["MinoLisp"]),
         .library(name: "MinoCore", targets: ["MinoCore"]),
         .library(name: "MinoReference", targets: ["MinoReference"]),
+        .library(name: "MinoPython", targets: ["MinoPython"]),
         .library(name: "MinoConformance", targets: ["MinoConformance"]),
+        .library(name: "MinoConformanceTesting", targets: ["MinoConformanceTesting"]),
         .library(name: "MinoModel", targets: ["MinoModel"]),
         .library(name: "MinoBLAS", targets: ["MinoBLAS"]),
         .library(name: "Mino", targets: ["Mino"]),
@@ -28,124 +132,5 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
-    targets: [
-        // Layer 2: dtypes, shapes, tensors, the op registry, autodiff, the Backend protocol.
-        .target(
-            name: "MinoCore",
-            path: "Sources/MinoCore",
-            swiftSettings: swift5
-        ),
-
-        // Host memory shared by the CPU backends: strided storages, transfers, loops.
-        .target(
-            name: "MinoCPU",
-            dependencies: ["MinoCore"],
-            path: "Backends/CPU",
-            swiftSettings: swift5
-        ),
-
-        // The pure-Swift reference backend, the oracle.
-        .target(
-            name: "MinoReference",
-            dependencies: [
-                "MinoCore", "MinoCPU",
-                .product(name: "RealModule", package: "swift-numerics"),
-            ],
-            path: "Backends/Reference",
-            swiftSettings: swift5
-        ),
-
-        // OpenBLAS's C interface (cblas.h), found through pkg-config.
-        .systemLibrary(
-            name: "CBLAS",
-            path: "Backends/BLAS/CBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
-        ),
-
-        // The OpenBLAS backend: gemm for products, vectorised Swift loops elsewhere.
-        .target(
-            name: "MinoBLAS",
-            dependencies: [
-                "MinoCore", "MinoCPU", "MinoReference", "CBLAS",
-                .product(name: "RealModule", package: "swift-numerics"),
-            ],
-            path: "Backends/BLAS/Sources",
-            swiftSettings: swift5
-        ),
-
-        // The umbrella: `import Mino` gives Core, the Model layer and the built-in backends, registered.
-        .target(
-            name: "Mino",
-            dependencies: ["MinoCore", "MinoCPU", "MinoReference", "MinoBLAS", "MinoModel"],
-            path: "Sources/Mino",
-            swiftSettings: swift5
-        ),
-
-        // The conformance suite: samples derived from the op registry, checks, golden data.
-        .target(
-            name: "MinoConformance",
-            dependencies: ["MinoCore"],
-            path: "Conformance/Sources/MinoConformance",
-            swiftSettings: swift5
-        ),
-
-        // Data sets the project ships (data/), as package resources.
-        .target(
-            name: "MinoData",
-            path: "data",
-            exclude: ["README.md"],
-            sources: ["MinoData.swift"],
-            resources: [.copy("digits.csv")],
-            swiftSettings: swift5
-        ),
-
-        // Layer 3: layers, losses, optimizers, initialisers, data sets, training.
-        .target(
-            name: "MinoModel",
-            dependencies: ["MinoCore", "MinoData"],
-            path: "Sources/MinoModel",
-            swiftSettings: swift5
-        ),
-
-        // Front end: the `mino` command.
-        .executableTarget(
-            name: "MinoCLI",
-            dependencies: [
-                "Mino",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            path: "Sources/MinoCLI",
-            swiftSettings: swift5
-        ),
-
-        // Benchmarks against PyTorch and raw OpenBLAS (`make bench`).
-        .executableTarget(
-            name: "MinoBench",
-            dependencies: ["Mino", "CBLAS"],
-            path: "Benchmarks/MinoBench",
-            swiftSettings: swift5
-        ),
-
-        .testTarget(
-            name: "MinoCoreTests",
-            dependencies: ["MinoCore", "MinoReference", "MinoConformance"],
-            path: "Tests/MinoCoreTests",
-            swiftSettings: swift5
-        ),
-
-        .testTarget(
-            name: "MinoModelTests",
-            dependencies: ["MinoCore", "MinoModel", "MinoReference"],
-            path: "Tests/MinoModelTests",
-            swiftSettings: swift5
-        ),
-
-        .testTarget(
-            name: "MinoBLASTests",
-            dependencies: ["Mino", "MinoConformance"],
-            path: "Tests/MinoBLASTests",
-            swiftSettings: swift5
-        ),
-    ]
+    targets: lisp + core + model + umbrella + conformance + frontEnds + tests
 )

@@ -6,9 +6,9 @@ extension ReferenceBackend {
         let s = try x.cpu()
         let (blocks, outShape) = ReferenceReduce.blocks(s, axes: axes, keepDims: keepDims)
         switch (kernel, s.dtype) {
-        case (.sum, .float32): return ReferenceReduce.sum(blocks, outShape, Float.self)
-        case (.sum, .float64): return ReferenceReduce.sum(blocks, outShape, Double.self)
-        case (.sum, .int64): return ReferenceReduce.integerSum(blocks, outShape)
+        case (.sum, .float32): return try ReferenceReduce.sum(blocks, outShape, Float.self)
+        case (.sum, .float64): return try ReferenceReduce.sum(blocks, outShape, Double.self)
+        case (.sum, .int64): return try ReferenceReduce.integerSum(blocks, outShape)
         case (.max, .float32): return try ReferenceReduce.max(blocks, outShape, Float.self)
         case (.max, .float64): return try ReferenceReduce.max(blocks, outShape, Double.self)
         case (.max, .int64): return try ReferenceReduce.integerMax(blocks, outShape)
@@ -37,88 +37,67 @@ enum ReferenceReduce {
         return (CPUTransfer.contiguous(moved), x.shape.reduced(over: axes, keepDims: keepDims))
     }
 
-    static func sum<T: BinaryFloatingPoint>(_ blocks: CPUStorage, _ outShape: Shape, _: T.Type) -> CPUStorage {
-        let out = CPUStorage(uninitialized: outShape, dtype: blocks.dtype)
+    /// Reduces each contiguous block of `blocks` to one element of a new
+    /// storage of `outShape` and `dtype`, with `row(start, size)`.
+    static func eachBlock<T, R>(_ blocks: CPUStorage, _ outShape: Shape, to dtype: DType, op: String,
+                                _: T.Type, _: R.Type, allowEmpty: Bool,
+                                _ row: (UnsafeMutablePointer<T>, Int) -> R) throws -> CPUStorage {
+        let out = CPUStorage(uninitialized: outShape, dtype: dtype)
         let count = outShape.elementCount
+        guard allowEmpty || count == 0 || blocks.shape.elementCount > 0 else {
+            throw MinoError.shape(op, [blocks.shape], "cannot reduce an empty axis")
+        }
         let size = count == 0 ? 0 : blocks.shape.elementCount / count
-        let src = blocks.pointer(T.self), dst = out.pointer(T.self)
-        for o in 0..<count {
-            // Accumulate in double precision: sums of float32 stay accurate.
+        let src = blocks.pointer(T.self), dst = out.pointer(R.self)
+        for o in 0..<count { dst[o] = row(src + o * size, size) }
+        return out
+    }
+
+    static func sum<T: BinaryFloatingPoint>(_ blocks: CPUStorage, _ outShape: Shape, _: T.Type) throws -> CPUStorage {
+        // Accumulate in double precision: sums of float32 stay accurate.
+        try eachBlock(blocks, outShape, to: blocks.dtype, op: "sum", T.self, T.self, allowEmpty: true) { row, n in
             var total = 0.0
-            let row = src + o * size
-            for i in 0..<size { total += Double(row[i]) }
-            dst[o] = T(total)
+            for i in 0..<n { total += Double(row[i]) }
+            return T(total)
         }
-        return out
     }
 
-    static func integerSum(_ blocks: CPUStorage, _ outShape: Shape) -> CPUStorage {
-        let out = CPUStorage(uninitialized: outShape, dtype: .int64)
-        let count = outShape.elementCount
-        let size = count == 0 ? 0 : blocks.shape.elementCount / count
-        let src = blocks.pointer(Int64.self), dst = out.pointer(Int64.self)
-        for o in 0..<count {
+    static func integerSum(_ blocks: CPUStorage, _ outShape: Shape) throws -> CPUStorage {
+        try eachBlock(blocks, outShape, to: .int64, op: "sum", Int64.self, Int64.self, allowEmpty: true) { row, n in
             var total: Int64 = 0
-            for i in 0..<size { total &+= src[o * size + i] }
-            dst[o] = total
+            for i in 0..<n { total &+= row[i] }
+            return total
         }
-        return out
     }
 
+    /// The largest value of each block; NaN wins, as in PyTorch.
     static func max<T: FloatingPoint>(_ blocks: CPUStorage, _ outShape: Shape, _: T.Type) throws -> CPUStorage {
-        let out = CPUStorage(uninitialized: outShape, dtype: blocks.dtype)
-        let count = outShape.elementCount
-        guard count == 0 || blocks.shape.elementCount > 0 else {
-            throw MinoError.shape("max", [blocks.shape], "cannot reduce an empty axis")
-        }
-        let size = count == 0 ? 0 : blocks.shape.elementCount / count
-        let src = blocks.pointer(T.self), dst = out.pointer(T.self)
-        for o in 0..<count {
-            var best = src[o * size]
-            for i in 1..<Swift.max(size, 1) {
-                let v = src[o * size + i]
-                if v > best || v.isNaN { best = v; if v.isNaN { break } }
+        try eachBlock(blocks, outShape, to: blocks.dtype, op: "max", T.self, T.self, allowEmpty: false) { row, n in
+            var best = row[0]
+            for i in 1..<Swift.max(n, 1) where row[i] > best || row[i].isNaN {
+                best = row[i]
+                if best.isNaN { break }
             }
-            dst[o] = best
+            return best
         }
-        return out
     }
 
     static func integerMax(_ blocks: CPUStorage, _ outShape: Shape) throws -> CPUStorage {
-        let out = CPUStorage(uninitialized: outShape, dtype: .int64)
-        let count = outShape.elementCount
-        guard count == 0 || blocks.shape.elementCount > 0 else {
-            throw MinoError.shape("max", [blocks.shape], "cannot reduce an empty axis")
+        try eachBlock(blocks, outShape, to: .int64, op: "max", Int64.self, Int64.self, allowEmpty: false) { row, n in
+            (1..<Swift.max(n, 1)).reduce(row[0]) { Swift.max($0, row[$1]) }
         }
-        let size = count == 0 ? 0 : blocks.shape.elementCount / count
-        let src = blocks.pointer(Int64.self), dst = out.pointer(Int64.self)
-        for o in 0..<count {
-            var best = src[o * size]
-            for i in 1..<Swift.max(size, 1) { best = Swift.max(best, src[o * size + i]) }
-            dst[o] = best
-        }
-        return out
     }
 
     /// The first position of the largest value in each block (NaN counts as largest).
     static func argmax<T: Comparable>(_ blocks: CPUStorage, _ outShape: Shape, _: T.Type) throws -> CPUStorage {
-        let out = CPUStorage(uninitialized: outShape, dtype: .int64)
-        let count = outShape.elementCount
-        guard count == 0 || blocks.shape.elementCount > 0 else {
-            throw MinoError.shape("argmax", [blocks.shape], "cannot reduce an empty axis")
-        }
-        let size = count == 0 ? 0 : blocks.shape.elementCount / count
-        let src = blocks.pointer(T.self), dst = out.pointer(Int64.self)
-        for o in 0..<count {
-            let row = src + o * size
+        try eachBlock(blocks, outShape, to: .int64, op: "argmax", T.self, Int64.self, allowEmpty: false) { row, n in
             var best = 0
-            for i in 1..<Swift.max(size, 1) {
+            for i in 1..<Swift.max(n, 1) {
                 let v = row[i], b = row[best]
                 if b != b { break }          // NaN already found
                 if v != v || v > b { best = i }
             }
-            dst[o] = Int64(best)
+            return Int64(best)
         }
-        return out
     }
 }

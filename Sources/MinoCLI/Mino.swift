@@ -6,6 +6,6 @@ struct MinoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mino",
         abstract: "Mino: deep learning with models as S-expressions.",
-        subcommands: [TrainCommand.self, BackendsCommand.self]
+        subcommands: [TrainCommand.self, Expand.self, ConformanceCommand.self, BackendsCommand.self]
     )
 }

@@ -66,6 +66,34 @@ public struct OpSample: CustomStringConvertible {
         try Dispatch.apply(op, tensors(on: backend), attributes)
     }
 
+    /// The sample's stable name, unique per op and dtype: `add|float32|[3 4] [4]`.
+    /// Golden data is keyed by it.
+    public var key: String { "\(op.name)|\(dtype)|\(label)" }
+
+    /// The shapes the op sees (transposed inputs as the op receives them).
+    public var logicalShapes: [Shape] {
+        inputs.indices.map { logicalInput($0).shape }
+    }
+
+    /// The output's shape and dtype and the attributes as the shape rule
+    /// normalizes them (axes sorted and non-negative, `-1` resolved): what
+    /// the PyTorch recipes receive.
+    ///
+    /// - Throws: the shape rule's error (only for error samples).
+    public func outputSpec() throws -> (spec: TensorSpec, attributes: OpAttributes) {
+        var a = attributes
+        let specs = inputs.indices.map { TensorSpec(logicalShapes[$0], inputs[$0].dtype) }
+        let spec = try op.shapeRule(specs, &a)
+        return (spec, a)
+    }
+
+    /// The inputs whose gradients the suite checks: differentiable inputs of
+    /// a differentiable op with a floating-point output.
+    public var gradientInputs: [Int] {
+        guard op.isDifferentiable, let spec = try? outputSpec().spec, spec.dtype.isFloatingPoint else { return [] }
+        return inputs.indices.filter(isDifferentiable)
+    }
+
     /// The intended (logical) value of input `i` on the host: transposed back when needed.
     public func logicalInput(_ i: Int) -> HostArray {
         guard transposed.contains(i) else { return inputs[i] }

@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""Records PyTorch's outputs and gradients for every conformance sample.
+
+The Swift suite derives the samples; this script never re-derives them. It
+reads the file `mino conformance --export-samples PATH` writes (each sample's
+inputs as raw arrays, its attributes, which inputs are transposed, and the
+weights W of the checked scalar sum(output * W)), runs each sample through
+the PyTorch recipe of its op (RECIPES, the one table of PyTorch equivalents),
+and writes the outputs and the gradients of sum(output * W) into the golden
+file the suite compares every backend against.
+
+    python Conformance/generate_golden.py --samples S.safetensors --out Conformance/Golden/golden.safetensors
+    python Conformance/generate_golden.py --samples S.safetensors --check Conformance/Golden/golden.safetensors
+
+The second form regenerates in memory and compares with the committed file
+(byte for byte, else value by value), exiting 1 when they differ.
+Usually run through Conformance/golden.sh.
+"""
+
+import argparse
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+# --- safetensors, as the Swift side writes it ------------------------------
+
+NUMPY = {"F32": np.float32, "F64": np.float64, "I64": np.int64}
+NAMES = {np.dtype(v): k for k, v in NUMPY.items()}
+TORCH = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        return decode_safetensors(f.read())
+
+
+def decode_safetensors(data):
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n].decode("utf-8"))
+    metadata = header.pop("__metadata__", {})
+    buffer = data[8 + n:]
+    tensors = {}
+    for name, info in header.items():
+        begin, end = info["data_offsets"]
+        array = np.frombuffer(buffer[begin:end], dtype=NUMPY[info["dtype"]])
+        tensors[name] = array.reshape(info["shape"]).copy()
+    return tensors, metadata
+
+
+def encode_safetensors(tensors, metadata):
+    """The file's bytes: wide dtypes first, then by name; JSON with sorted keys, padded to 8."""
+    names = sorted(tensors, key=lambda k: (-tensors[k].dtype.itemsize, k))
+    header, offset, chunks = {}, 0, []
+    for name in names:
+        a = tensors[name].copy(order="C")  # (np.ascontiguousarray would turn a 0-d array into 1-d)
+        raw = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
+        header[name] = {"dtype": NAMES[a.dtype], "shape": list(a.shape), "data_offsets": [offset, offset + len(raw)]}
+        offset += len(raw)
+        chunks.append(raw)
+    if metadata:
+        header["__metadata__"] = metadata
+    text = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + b"".join(chunks)
+
+
+def write_atomically(path, data):
+    temporary = f"{path}.{os.getpid()}.tmp"
+    with open(temporary, "wb") as f:
+        f.write(data)
+    os.replace(temporary, path)
+
+
+# --- the one table: each Mino op as PyTorch computes it ---------------------
+# x: the inputs (torch tensors, transposed ones as strided views), a: the
+# attributes after Mino's shape rule normalized them (axes sorted and
+# non-negative, -1 resolved). Comparisons give 1/0 in the operands' dtype,
+# as Mino's do.
+
+
+def _cmp(f):
+    return lambda x, a: f(x[0], x[1]).to(x[0].dtype)
+
+
+def _reduce(f):
+    # A scalar has no axis to reduce: the result is the value itself.
+    return lambda x, a: f(x[0], dim=a["axes"], keepdim=a["keepDims"]) if a["axes"] else x[0].clone()
+
+
+def _slices(a):
+    return tuple(slice(s, e, st) for s, e, st in a["ranges"])
+
+
+def _slice_scatter(x, a):
+    out = torch.zeros(a["shape"], dtype=x[0].dtype)
+    out[_slices(a)] = x[0]
+    return out
+
+
+def _argmax(x, a):
+    if x[0].dim() == 0:
+        return torch.zeros((), dtype=torch.int64)
+    return torch.argmax(x[0], dim=a["axis"], keepdim=a["keepDims"])
+
+
+RECIPES = {
+    "neg": lambda x, a: torch.neg(x[0]),
+    "exp": lambda x, a: torch.exp(x[0]),
+    "log": lambda x, a: torch.log(x[0]),
+    "sqrt": lambda x, a: torch.sqrt(x[0]),
+    "abs": lambda x, a: torch.abs(x[0]),
+    "sign": lambda x, a: torch.sign(x[0]),
+    "relu": lambda x, a: torch.relu(x[0]),
+    "sigmoid": lambda x, a: torch.sigmoid(x[0]),
+    "tanh": lambda x, a: torch.tanh(x[0]),
+    "add": lambda x, a: torch.add(x[0], x[1]),
+    "sub": lambda x, a: torch.sub(x[0], x[1]),
+    "mul": lambda x, a: torch.mul(x[0], x[1]),
+    "div": lambda x, a: torch.div(x[0], x[1]),
+    "pow": lambda x, a: torch.pow(x[0], x[1]),
+    "maximum": lambda x, a: torch.maximum(x[0], x[1]),
+    "minimum": lambda x, a: torch.minimum(x[0], x[1]),
+    "equal": _cmp(torch.eq),
+    "notEqual": _cmp(torch.ne),
+    "less": _cmp(torch.lt),
+    "lessEqual": _cmp(torch.le),
+    "greater": _cmp(torch.gt),
+    "greaterEqual": _cmp(torch.ge),
+    "where": lambda x, a: torch.where(x[0] != 0, x[1], x[2]),
+    "cast": lambda x, a: x[0].to(TORCH[a["dtype"]]),
+    "matmul": lambda x, a: torch.matmul(x[0], x[1]),
+    "sum": _reduce(torch.sum),
+    "max": _reduce(torch.amax),
+    "argmax": _argmax,
+    "reshape": lambda x, a: x[0].reshape(a["shape"]),
+    "permute": lambda x, a: x[0].permute(a["permutation"]),
+    "expand": lambda x, a: x[0].expand(a["shape"]),
+    "concat": lambda x, a: torch.cat(x, dim=a["axis"]),
+    "slice": lambda x, a: x[0][_slices(a)],
+    "sliceScatter": _slice_scatter,
+    "indexSelect": lambda x, a: torch.index_select(x[0], a["axis"], x[1]),
+    "indexAdd": lambda x, a: torch.zeros(a["shape"], dtype=x[0].dtype).index_add(a["axis"], x[1], x[0]),
+    "gather": lambda x, a: torch.gather(x[0], a["axis"], x[1]),
+    "scatterAdd": lambda x, a: torch.zeros(a["shape"], dtype=x[0].dtype).scatter_add(a["axis"], x[1], x[0]),
+    "mean": _reduce(torch.mean),
+    "transpose": lambda x, a: x[0].transpose(a["axes"][0], a["axes"][1]),
+    "stack": lambda x, a: torch.stack(x, dim=a["axis"]),
+    "softmax": lambda x, a: torch.softmax(x[0], dim=a["axis"]),
+    "logSoftmax": lambda x, a: torch.log_softmax(x[0], dim=a["axis"]),
+    "linear": lambda x, a: F.linear(x[0], x[1], x[2]),
+    "mse": lambda x, a: F.mse_loss(x[0], x[1], reduction=a["reduction"]),
+    "binaryCrossEntropyWithLogits":
+        lambda x, a: F.binary_cross_entropy_with_logits(x[0], x[1], reduction=a["reduction"]),
+    "crossEntropy": lambda x, a: F.cross_entropy(x[0], x[1], reduction=a["reduction"]),
+    # Mino draws the mask itself (same numbers on every backend); given the mask, dropout is this.
+    "dropout": lambda x, a: x[0] * x[1] * (1.0 / (1.0 - a["scalar"])),
+}
+
+
+# --- generation ----------------------------------------------------------------
+
+
+def run_sample(key, record, tensors):
+    op = record["op"]
+    if op not in RECIPES:
+        raise SystemExit(f"generate_golden.py: no PyTorch recipe for op '{op}': add one to RECIPES")
+    grad = set(record["grad"])
+    inputs = []
+    for i in range(record["inputs"]):
+        t = torch.from_numpy(tensors[f"{key}/in{i}"].copy())
+        if i in record["transposed"]:
+            t = t.transpose(-2, -1)  # a strided view, as the suite gives the op
+        if i in grad:
+            t = t.detach().requires_grad_(True)
+        inputs.append(t)
+    out = RECIPES[op](inputs, record["attributes"])
+    result = {f"{key}/out": out.detach().contiguous().numpy().copy()}
+    if grad:
+        weight = torch.from_numpy(tensors[f"{key}/weight"].copy())
+        wanted = sorted(grad)
+        grads = torch.autograd.grad(out, [inputs[i] for i in wanted], grad_outputs=weight, allow_unused=True)
+        for i, g in zip(wanted, grads):
+            if g is None:
+                g = torch.zeros_like(inputs[i])
+            result[f"{key}/grad{i}"] = g.detach().contiguous().numpy().copy()
+    return result
+
+
+def generate(samples_path):
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    tensors, metadata = read_safetensors(samples_path)
+    golden, fingerprints = {}, {}
+    for name in sorted(metadata):
+        if not name.startswith("sample/"):
+            continue
+        key = name[len("sample/"):]
+        record = json.loads(metadata[name])
+        golden.update(run_sample(key, record, tensors))
+        fingerprints[f"fingerprint/{key}"] = record["fingerprint"]
+    meta = dict(fingerprints)
+    meta["format"] = "mino conformance golden 1"
+    meta["generator"] = f"torch {torch.__version__}, Conformance/generate_golden.py"
+    meta["samples"] = str(len(fingerprints))
+    return encode_safetensors(golden, meta), len(fingerprints)
+
+
+def compare(new_bytes, committed_path):
+    with open(committed_path, "rb") as f:
+        old_bytes = f.read()
+    if new_bytes == old_bytes:
+        print(f"golden check: {committed_path} is reproduced byte for byte")
+        return True
+    new, new_meta = decode_safetensors(new_bytes)
+    old, old_meta = decode_safetensors(old_bytes)
+    problems = []
+    for k in sorted(set(old_meta) ^ set(new_meta)):
+        problems.append(f"metadata '{k}' only in the {'committed' if k in old_meta else 'regenerated'} file")
+    for k in sorted(set(old_meta) & set(new_meta)):
+        if old_meta[k] != new_meta[k] and k != "generator":
+            problems.append(f"metadata '{k}' differs: {old_meta[k]!r} vs {new_meta[k]!r}")
+    for k in sorted(set(old) ^ set(new)):
+        problems.append(f"tensor '{k}' only in the {'committed' if k in old else 'regenerated'} file")
+    for k in sorted(set(old) & set(new)):
+        a, b = old[k], new[k]
+        if a.shape != b.shape or a.dtype != b.dtype:
+            problems.append(f"tensor '{k}': {a.dtype}{list(a.shape)} vs {b.dtype}{list(b.shape)}")
+        elif not np.array_equal(a, b, equal_nan=True):
+            rtol = 1e-6 if a.dtype == np.float32 else 1e-12
+            if not np.allclose(a, b, rtol=rtol, atol=rtol, equal_nan=True):
+                problems.append(f"tensor '{k}': values differ by up to {np.max(np.abs(a - b))}")
+    if problems:
+        print(f"golden check: {committed_path} is NOT reproduced ({len(problems)} differences):")
+        for p in problems[:40]:
+            print("  " + p)
+        return False
+    print(f"golden check: {committed_path} is reproduced value for value "
+          f"(generator: {old_meta.get('generator')} vs {new_meta.get('generator')})")
+    return True
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--samples", required=True, help="the file `mino conformance --export-samples` wrote")
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--out", help="write the golden file here")
+    group.add_argument("--check", help="regenerate in memory and compare with this golden file")
+    args = parser.parse_args()
+    data, count = generate(args.samples)
+    if args.out:
+        write_atomically(args.out, data)
+        print(f"wrote {count} samples ({len(data)} bytes) to {args.out}")
+        return 0
+    return 0 if compare(data, args.check) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

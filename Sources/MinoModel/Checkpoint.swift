@@ -1,0 +1,43 @@
+import Foundation
+import MinoCore
+
+/// A module's parameters as a safetensors file, keyed by their paths
+/// (`0.weight`, PyTorch's `state_dict` keys), so checkpoints move between
+/// Mino backends and PyTorch (`safetensors.torch.load_file`) unchanged.
+public enum Checkpoint {
+    /// Writes every parameter of `module` to `url`, atomically (a temporary
+    /// file renamed into place: a crash never leaves half a checkpoint).
+    public static func save(_ module: any Module, to url: URL, metadata: [String: String] = [:]) throws {
+        var file = Safetensors(metadata: metadata.merging(["format": "pt", "producer": "mino"]) { mine, _ in mine })
+        for (name, tensor) in module.namedParameters {
+            file.tensors[name] = try tensor.toHost()
+        }
+        try file.write(to: url)
+    }
+
+    /// Loads every parameter of `module` from `url`, in place, on the
+    /// parameters' own backend.
+    ///
+    /// - Throws: ``MinoError`` `.io` for an unreadable or corrupt file,
+    ///   `.unknownName` for a missing parameter, `.shape`/`.dtype` (as
+    ///   `.argument`) for one of the wrong shape or dtype — naming the path.
+    ///   Nothing is changed unless every parameter fits.
+    public static func load(_ url: URL, into module: any Module) throws {
+        let file = try Safetensors(contentsOf: url)
+        var staged: [(Tensor, HostArray)] = []
+        for (name, parameter) in module.namedParameters {
+            guard let host = file.tensors[name] else {
+                throw MinoError(.unknownName, "\(url.path): no tensor '\(name)'; the file has "
+                                + file.orderedNames.joined(separator: ", "))
+            }
+            guard host.shape == parameter.shape, host.dtype == parameter.dtype else {
+                throw MinoError(.argument, "\(url.path): '\(name)' is \(host.dtype) \(host.shape), "
+                                + "the model expects \(parameter.dtype) \(parameter.shape)")
+            }
+            staged.append((parameter, host))
+        }
+        for (parameter, host) in staged {
+            try parameter.assign(try Tensor(host, on: parameter.backend))
+        }
+    }
+}

@@ -1,0 +1,6 @@
+import MinoCore
+import MinoReference
+
+enum MinoReferenceFactory {
+    static func make() -> any Backend { ReferenceBackend() }
+}
