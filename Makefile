@@ -15,6 +15,13 @@ test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
+## Benchmarks against PyTorch and raw OpenBLAS: prints ratios, writes bench-results/bench.json.
+## BENCH_FLAGS=--quick for a short run.
+bench:
+	scripts/setup.sh --python
+	$(SWIFT) build -c release --product mino-bench
+	.build/release/mino-bench $(BENCH_FLAGS)
+
 ## Regenerate the conformance suite's PyTorch golden values (Conformance/Golden/).
 golden:
 	scripts/setup.sh --python

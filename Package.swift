@@ -33,6 +33,14 @@ let core: [Target] = [
     .target(name: "MinoReference", dependencies: ["MinoCore", "MinoCPU", realModule],
             path: "Backends/Reference", swiftSettings: swift5),
 
+    // OpenBLAS's C interface (cblas.h), found through pkg-config.
+    .systemLibrary(name: "CBLAS", path: "Backends/BLAS/CBLAS", pkgConfig: "openblas",
+                   providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+
+    // The OpenBLAS backend: gemm for products, vectorised Swift loops elsewhere.
+    .target(name: "MinoBLAS", dependencies: ["MinoCore", "MinoCPU", "MinoReference", "CBLAS", realModule],
+            path: "Backends/BLAS/Sources", swiftSettings: swift5),
+
     // The C API of CPython, loaded at run time with dlopen: no Python.h,
     // so the package builds where Python is not installed.
     .target(name: "CPython", path: "Backends/Torch/CPython",
@@ -58,6 +66,13 @@ let model: [Target] = [
             swiftSettings: swift5),
 ]
 
+// MARK: The umbrella: `import Mino` gives Core, the Model layer and the built-in backends, registered
+
+let umbrella: [Target] = [
+    .target(name: "Mino", dependencies: ["MinoCore", "MinoCPU", "MinoReference", "MinoBLAS", "MinoTorch", "MinoModel"],
+            path: "Sources/Mino", swiftSettings: swift5),
+]
+
 // MARK: The conformance suite (checks any backend; uses Core, the reference oracle and Model)
 
 let conformance: [Target] = [
@@ -75,9 +90,12 @@ let conformance: [Target] = [
 let frontEnds: [Target] = [
     .executableTarget(
         name: "MinoCLI",
-        dependencies: ["MinoCore", "MinoModel", "MinoReference", "MinoTorch", "MinoLisp", "MinoConformance",
-                       argumentParser],
+        dependencies: ["Mino", "MinoLisp", "MinoConformance", argumentParser],
         path: "Sources/MinoCLI", swiftSettings: swift5),
+
+    // Benchmarks against PyTorch and raw OpenBLAS (`make bench`).
+    .executableTarget(name: "MinoBench", dependencies: ["Mino", "CBLAS"], path: "Benchmarks/MinoBench",
+                      swiftSettings: swift5),
 ]
 
 // MARK: Benchmarks
@@ -99,6 +117,8 @@ let tests: [Target] = [
                 swiftSettings: swift5),
     .testTarget(name: "MinoPythonTests", dependencies: ["MinoPython"], path: "Tests/MinoPythonTests",
                 swiftSettings: swift5),
+    .testTarget(name: "MinoBLASTests", dependencies: ["Mino", "MinoConformance", "MinoConformanceTesting"],
+                path: "Tests/MinoBLASTests", swiftSettings: swift5),
     .testTarget(name: "MinoConformanceTests",
                 dependencies: ["MinoCore", "MinoReference", "MinoModel", "MinoConformance", "MinoConformanceTesting"],
                 path: "Tests/MinoConformanceTests", swiftSettings: swift5),
@@ -120,12 +140,15 @@ let package = Package(
         .library(name: "MinoConformance", targets: ["MinoConformance"]),
         .library(name: "MinoConformanceTesting", targets: ["MinoConformanceTesting"]),
         .library(name: "MinoModel", targets: ["MinoModel"]),
+        .library(name: "MinoBLAS", targets: ["MinoBLAS"]),
+        .library(name: "Mino", targets: ["Mino"]),
         .executable(name: "mino", targets: ["MinoCLI"]),
+        .executable(name: "mino-bench", targets: ["MinoBench"]),
         .executable(name: "mino-torch-bench", targets: ["TorchBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
-    targets: lisp + core + model + conformance + frontEnds + benchmarks + tests
+    targets: lisp + core + model + umbrella + conformance + frontEnds + benchmarks + tests
 )

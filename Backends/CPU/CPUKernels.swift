@@ -4,7 +4,11 @@ import MinoCore
 /// elementwise maps over strided views, and view-to-view copies.
 public enum CPUKernels {
     /// `out[i] = f(x[i])` into a new contiguous storage of `dtype`.
-    @inline(__always)
+    ///
+    /// Inlinable, like `zip` and `copy`: the reference backend calls these from its
+    /// own module, and only an inlinable generic is specialised there (otherwise every
+    /// element goes through a closure call and generic witness tables).
+    @inlinable @inline(__always)
     public static func map<T, R>(_ x: CPUStorage, to dtype: DType, _: T.Type, _: R.Type,
                                  _ f: (T) -> R) -> CPUStorage {
         let out = CPUStorage(uninitialized: x.shape, dtype: dtype)
@@ -23,7 +27,7 @@ public enum CPUKernels {
     }
 
     /// `out[i] = f(a[i], b[i])`, broadcast to `shape`, into a new contiguous storage.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func zip<T, R>(_ a: CPUStorage, _ b: CPUStorage, shape: Shape, to dtype: DType,
                                  _: T.Type, _: R.Type, _ f: (T, T) -> R) -> CPUStorage {
         let out = CPUStorage(uninitialized: shape, dtype: dtype)
@@ -54,6 +58,7 @@ public enum CPUKernels {
 
     /// Copies the elements of view `source` into view `destination` (one shape),
     /// combining with what is there when `accumulate` is set (`+=`).
+    @inlinable
     public static func copy<T: AdditiveArithmetic>(_ source: CPUStorage, into destination: CPUStorage,
                                                    _: T.Type, accumulate: Bool = false) {
         let ps = source.pointer(T.self), pd = destination.pointer(T.self)

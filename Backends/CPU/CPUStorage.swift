@@ -1,52 +1,58 @@
 import MinoCore
 
-/// An owned, 64-byte aligned block of host memory.
-public final class CPUBuffer {
-    public let raw: UnsafeMutableRawPointer
-    public let byteCount: Int
-
-    /// Uninitialized memory for `byteCount` bytes.
-    public init(byteCount: Int) {
-        self.byteCount = byteCount
-        raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(byteCount, 1), alignment: 64)
-    }
-
-    deinit { raw.deallocate() }
-}
-
 /// Host-memory tensor data shared by the CPU backends (reference and blas):
-/// a buffer and a strided view into it.
+/// a block of memory and a strided view into it.
 ///
-/// Views (`permute`, `expand`, `slice`, most `reshape`s) share the buffer and
-/// change only `strides` and `offset`; a stride of 0 repeats an element
-/// (broadcasting). Kernels read any view and write contiguous results.
+/// A new tensor's storage owns its block, taken from and given back to
+/// ``CPUBufferCache/shared`` (64-byte aligned), so steady-state loops reuse
+/// blocks. Views (`permute`, `expand`, `slice`, most `reshape`s) keep the
+/// owning storage alive through ``base`` and change only `strides` and
+/// `offset`; a stride of 0 repeats an element (broadcasting). Kernels read any
+/// view and write contiguous results.
 public final class CPUStorage: BackendStorage {
-    public let buffer: CPUBuffer
+    /// The first byte of the block (this storage's own, or its base's).
+    public let raw: UnsafeMutableRawPointer
+    /// The storage that owns the block, when this one is a view of it.
+    public let base: CPUStorage?
+    /// The block's size (its size class), when this storage owns it.
+    private let capacity: Int
     public let dtype: DType
     public let shape: Shape
     /// Element strides per axis.
     public let strides: [Int]
-    /// Element offset of the first element in `buffer`.
+    /// Element offset of the first element in the block.
     public let offset: Int
     /// Row-major with no gaps: `strides == shape.contiguousStrides` (ignoring axes of size 1).
     public let isContiguous: Bool
 
-    public init(buffer: CPUBuffer, dtype: DType, shape: Shape, strides: [Int], offset: Int) {
-        self.buffer = buffer
+    /// A new contiguous, uninitialized tensor.
+    public init(uninitialized shape: Shape, dtype: DType) {
+        (raw, capacity) = CPUBufferCache.shared.take(shape.elementCount * dtype.byteSize)
+        base = nil
+        self.dtype = dtype
+        self.shape = shape
+        strides = shape.contiguousStrides
+        offset = 0
+        isContiguous = true  // row-major by construction
+    }
+
+    /// A view of `owner`'s block.
+    private init(viewOf owner: CPUStorage, dtype: DType, shape: Shape, strides: [Int], offset: Int) {
+        raw = owner.raw
+        base = owner
+        capacity = 0
         self.dtype = dtype
         self.shape = shape
         self.strides = strides
         self.offset = offset
-        self.isContiguous = CPUStorage.contiguous(shape: shape, strides: strides)
+        isContiguous = CPUStorage.contiguous(shape: shape, strides: strides)
+    }
+
+    deinit {
+        if base == nil { CPUBufferCache.shared.give(raw, size: capacity) }
     }
 
     public var rank: Int { shape.rank }
-
-    /// A new contiguous, uninitialized tensor.
-    public convenience init(uninitialized shape: Shape, dtype: DType) {
-        let buffer = CPUBuffer(byteCount: shape.elementCount * dtype.byteSize)
-        self.init(buffer: buffer, dtype: dtype, shape: shape, strides: shape.contiguousStrides, offset: 0)
-    }
 
     static func contiguous(shape: Shape, strides: [Int]) -> Bool {
         var expected = 1
@@ -58,17 +64,18 @@ public final class CPUStorage: BackendStorage {
     }
 
     /// The first element, typed. The caller picks `T` matching `dtype`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func pointer<T>(_: T.Type) -> UnsafeMutablePointer<T> {
-        buffer.raw.assumingMemoryBound(to: T.self) + offset
+        raw.assumingMemoryBound(to: T.self) + offset
     }
 
-    /// A view of the same buffer.
+    /// A view of the same block.
     public func view(shape: Shape, strides: [Int], offset: Int) -> CPUStorage {
-        CPUStorage(buffer: buffer, dtype: dtype, shape: shape, strides: strides, offset: offset)
+        CPUStorage(viewOf: base ?? self, dtype: dtype, shape: shape, strides: strides, offset: offset)
     }
 
     /// The strides of this view broadcast to `target` (0 along broadcast axes).
+    @inlinable
     public func broadcastStrides(to target: Shape) -> [Int] {
         let lead = target.rank - shape.rank
         var out = [Int](repeating: 0, count: target.rank)

@@ -14,6 +14,7 @@ public struct StridedLoop {
     /// - Parameters:
     ///   - shape: the shape every operand is viewed at.
     ///   - strides: for each operand, its element strides at `shape` (0 on broadcast axes).
+    @inlinable
     public init(shape: Shape, strides: [[Int]]) {
         var dims: [Int] = []
         var merged: [[Int]] = strides.map { _ in [] }
@@ -39,7 +40,7 @@ public struct StridedLoop {
     /// Calls `body(bases, count)` once per row of the innermost axis, with each
     /// operand's element offset at the row's start; the row strides are
     /// `innerStrides`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func forEachRow(_ body: (_ bases: UnsafeMutableBufferPointer<Int>, _ count: Int) -> Void) {
         let operands = strides.count
         let rank = dims.count
@@ -66,5 +67,6 @@ public struct StridedLoop {
     }
 
     /// The row stride of each operand.
+    @inlinable
     public var innerStrides: [Int] { strides.map { $0[$0.count - 1] } }
 }

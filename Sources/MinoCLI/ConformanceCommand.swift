@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
+import Mino
 import MinoConformance
-import MinoCore
-import MinoReference
-import MinoTorch
 
 /// `mino conformance`: runs the shared conformance suite against one backend.
 struct ConformanceCommand: ParsableCommand {
@@ -15,8 +13,7 @@ struct ConformanceCommand: ParsableCommand {
             and ends with "N passed, N failed" (", N skipped" when some were). Exits non-zero on any failure.
             """)
 
-    @Option(name: .long, help: "The backend to check (reference, blas, torch).")
-    var backend: String = "reference"
+    @OptionGroup var backendOptions: BackendOptions
 
     @Option(name: .long, help: "Keep only the checks whose op or check name contains TEXT.")
     var filter: String?
@@ -39,7 +36,7 @@ struct ConformanceCommand: ParsableCommand {
             print("wrote \(count) samples to \(path)")
             return
         }
-        let target = try ConformanceCommand.backend(named: backend)
+        let target = try backendOptions.apply()
         let goldenURL = golden.map { URL(fileURLWithPath: $0) } ?? GoldenData.defaultURL
         let suite = ConformanceSuite(backend: target, goldenURL: goldenURL)
         if list {
@@ -52,14 +49,5 @@ struct ConformanceCommand: ParsableCommand {
         print("conformance of backend '\(target.name)'" + (suite.golden.map { " (golden: \($0.generator))" } ?? ""))
         print(report.table(verbose: verbose))
         if report.failed > 0 { throw ExitCode.failure }
-    }
-
-    /// The backend called `name`: the registry's, with the built-in reference backend always known.
-    static func backend(named name: String) throws -> any Backend {
-        BackendRegistry.shared.register("torch", factory: TorchBackend.make)  // torch backend (until Sources/Mino registers it)
-        if name == "reference" && !BackendRegistry.shared.availableNames.contains(name) {
-            return ReferenceBackend()
-        }
-        return try BackendRegistry.shared.backend(named: name)
     }
 }

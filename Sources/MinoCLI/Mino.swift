@@ -1,11 +1,11 @@
 import ArgumentParser
-import MinoCore
+import Mino
 
 @main
-struct Mino: ParsableCommand {
+struct MinoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mino",
         abstract: "Mino: deep learning with models as S-expressions.",
-        subcommands: [TrainCommand.self, Expand.self, ConformanceCommand.self]
+        subcommands: [TrainCommand.self, Expand.self, ConformanceCommand.self, BackendsCommand.self]
     )
 }

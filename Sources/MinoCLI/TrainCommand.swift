@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
-import MinoCore
-import MinoModel
-import MinoReference
-import MinoTorch
+import Mino
 
 /// `mino train`: the digits MLP (64-30-10, sigmoid) with per-epoch progress.
 struct TrainCommand: ParsableCommand {
@@ -29,8 +26,7 @@ struct TrainCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Hidden units.")
     var hidden = 30
-    @Option(help: "Backend: reference, blas or torch (default: MINO_BACKEND, else the built-in default).")
-    var backend: String?
+    @OptionGroup var backendOptions: BackendOptions
     @Option(help: "Element type of the weights: float32 or float64.")
     var dtype = "float32"
     @Option(help: "A digits CSV file to use instead of the shipped one.")
@@ -47,9 +43,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func train() throws {
-        BackendRegistry.shared.register("reference") { ReferenceBackend() }
-        BackendRegistry.shared.register("torch", factory: TorchBackend.make)  // torch backend (until Sources/Mino registers it)
-        let target = try backend.map { try BackendRegistry.shared.backend(named: $0) } ?? BackendRegistry.shared.current()
+        let target = try backendOptions.apply()
         let elementType = try DType(parsing: dtype)
         let generator = RandomGenerator(seed: seed)
 

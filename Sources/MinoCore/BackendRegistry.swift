@@ -51,6 +51,10 @@ public final class BackendRegistry: @unchecked Sendable {
         guard let factory = factories[name] else {
             let names = order.joined(separator: ", ")
             lock.unlock()
+            if names.isEmpty {
+                throw MinoError(.unknownName, "no backend is registered (asked for '\(name)'): `import Mino` and "
+                                + "call `registerBuiltins()` (the mino command does), or pass a backend explicitly")
+            }
             throw MinoError(.unknownName, "unknown backend '\(name)'; available backends: \(names)")
         }
         lock.unlock()

@@ -55,6 +55,13 @@ public enum Dispatch {
     /// it, index inputs checked to be int64. Casts of value inputs are
     /// recorded, so gradients flow back in each input's own dtype.
     static func promoted(_ op: OpDefinition, _ inputs: [Tensor]) throws -> [Tensor] {
+        // The common case, decided without the general walk: value inputs only, all of
+        // one dtype, which the op computes in as it is.
+        if op.takesValuesOnly, let first = inputs.first?.dtype,
+           op.signature.dtypes == .numeric || first.isFloatingPoint,
+           inputs.allSatisfy({ $0.dtype == first }) {
+            return inputs
+        }
         let roles = op.signature.inputs
         func role(_ i: Int) -> InputRole { i < roles.count ? roles[i] : roles[roles.count - 1] }
 

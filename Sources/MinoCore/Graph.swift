@@ -14,29 +14,31 @@ public struct Graph {
     /// Collects the graph that produced `root` (iteratively: deep graphs
     /// would overflow the stack with recursion).
     public init(root: Tensor) {
-        var ids: [ObjectIdentifier: Int] = [:]
+        // Each tensor met: `visiting` while on the stack, then its id.
+        var ids = IdentityTable()
         var order: [Tensor] = []
         var inputs: [[Int]] = []
         // Depth-first post-order: (tensor, next input to visit).
         var stack: [(Tensor, Int)] = [(root, 0)]
-        var onStack: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
+        // Room for a typical model's tape up front, rather than growing from empty.
+        order.reserveCapacity(32)
+        inputs.reserveCapacity(32)
+        stack.reserveCapacity(32)
+        ids.set(root, IdentityTable.visiting)
         while let (tensor, next) = stack.last {
             let parents = tensor.creator?.inputs ?? []
             if next < parents.count {
                 stack[stack.count - 1].1 = next + 1
                 let parent = parents[next]
-                let key = ObjectIdentifier(parent)
-                if ids[key] == nil, !onStack.contains(key), parent.requiresGrad {
-                    onStack.insert(key)
+                if ids[parent] == nil, parent.requiresGrad {
+                    ids.set(parent, IdentityTable.visiting)
                     stack.append((parent, 0))
                 }
             } else {
                 stack.removeLast()
-                let key = ObjectIdentifier(tensor)
-                onStack.remove(key)
-                ids[key] = order.count
+                ids.set(tensor, order.count)
                 order.append(tensor)
-                inputs.append(parents.map { ids[ObjectIdentifier($0)] ?? -1 })
+                inputs.append(parents.isEmpty ? [] : parents.map { ids[$0].flatMap { $0 >= 0 ? $0 : nil } ?? -1 })
             }
         }
         variables = order
@@ -77,7 +79,7 @@ public struct Graph {
                 }
                 grads[id] = nil  // no longer needed: free it early
                 guard let derivative = op.definition.derivative else { continue }
-                let needs = op.inputs.map(\.requiresGrad)
+                let needs = Graph.needs(op.inputs)
                 let context = DerivativeContext(inputs: op.inputs, output: variable, upstream: upstream,
                                                 attributes: op.attributes, needsGradient: needs)
                 let inputGrads = try derivative(context)
@@ -96,6 +98,85 @@ public struct Graph {
             try GradMode.withGradients(run)
         } else {
             try GradMode.withoutGradients(run)
+        }
+    }
+}
+
+extension Graph {
+    /// `[Bool]` for every pattern of up to three inputs, made once: a derivative
+    /// context per operation otherwise allocates its `needsGradient` array.
+    private static let needPatterns: [[[Bool]]] = (0...3).map { count in
+        (0..<(1 << count)).map { bits in (0..<count).map { bits & (1 << $0) != 0 } }
+    }
+
+    /// Which of `inputs` require gradients.
+    static func needs(_ inputs: [Tensor]) -> [Bool] {
+        guard inputs.count <= 3 else { return inputs.map(\.requiresGrad) }
+        var bits = 0
+        for (i, t) in inputs.enumerated() where t.requiresGrad { bits |= 1 << i }
+        return needPatterns[inputs.count][bits]
+    }
+}
+
+/// Tensors to small integers by object identity: open addressing on the
+/// object's address, with no per-entry allocation and no seeded hashing (a
+/// `Dictionary<ObjectIdentifier, Int>` spent more time in SipHash than the
+/// rest of building a small graph). Only `Graph` uses it, within one call.
+struct IdentityTable {
+    /// The value of a tensor whose inputs are still being visited.
+    static let visiting = -1
+
+    private var keys: [UInt]
+    private var values: [Int]
+    private var count = 0
+    private var shift: UInt64
+
+    init() {
+        keys = [UInt](repeating: 0, count: 32)
+        values = [Int](repeating: 0, count: 32)
+        shift = 64 - 5
+    }
+
+    @inline(__always)
+    private func slot(_ key: UInt) -> Int {
+        // Fibonacci hashing of the address (objects are 16-byte aligned).
+        Int(truncatingIfNeeded: (UInt64(key >> 4) &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    }
+
+    subscript(_ object: Tensor) -> Int? {
+        let key = UInt(bitPattern: ObjectIdentifier(object))
+        let mask = keys.count - 1
+        var i = slot(key)
+        while true {
+            let k = keys[i]
+            if k == key { return values[i] }
+            if k == 0 { return nil }
+            i = (i + 1) & mask
+        }
+    }
+
+    mutating func set(_ object: Tensor, _ value: Int) {
+        if (count + 1) * 2 > keys.count { grow() }
+        let key = UInt(bitPattern: ObjectIdentifier(object))
+        let mask = keys.count - 1
+        var i = slot(key)
+        while keys[i] != 0 && keys[i] != key { i = (i + 1) & mask }
+        if keys[i] == 0 { count += 1 }
+        keys[i] = key
+        values[i] = value
+    }
+
+    private mutating func grow() {
+        let (oldKeys, oldValues) = (keys, values)
+        keys = [UInt](repeating: 0, count: oldKeys.count * 2)
+        values = [Int](repeating: 0, count: oldKeys.count * 2)
+        shift -= 1
+        let mask = keys.count - 1
+        for (k, v) in zip(oldKeys, oldValues) where k != 0 {
+            var i = slot(k)
+            while keys[i] != 0 { i = (i + 1) & mask }
+            keys[i] = k
+            values[i] = v
         }
     }
 }

@@ -143,6 +143,8 @@ public final class OpDefinition: @unchecked Sendable, CustomStringConvertible {
     /// Gradients of the inputs, one per input (nil: none). Nil for ops that
     /// have no derivative (comparisons, `argmax`).
     public let derivative: ((DerivativeContext) throws -> [Tensor?])?
+    /// Every input is a `.value` (no indices, no conditions): dispatch's fast path.
+    let takesValuesOnly: Bool
 
     /// Declares a primitive: computed by a backend kernel.
     public init(primitive name: String, aliases: [String] = [], summary: String, signature: OpSignature,
@@ -158,6 +160,7 @@ public final class OpDefinition: @unchecked Sendable, CustomStringConvertible {
         self.implementation = nil
         self.fusedKernel = nil
         self.derivative = derivative
+        self.takesValuesOnly = signature.inputs.allSatisfy { $0 == .value }
     }
 
     /// Declares a composite: a default implementation from other ops, which a
@@ -177,6 +180,7 @@ public final class OpDefinition: @unchecked Sendable, CustomStringConvertible {
         self.implementation = implementation
         self.fusedKernel = fusedKernel
         self.derivative = derivative
+        self.takesValuesOnly = signature.inputs.allSatisfy { $0 == .value }
     }
 
     public var isComposite: Bool { implementation != nil }
@@ -191,7 +195,9 @@ public final class OpDefinition: @unchecked Sendable, CustomStringConvertible {
 /// derivative) but never its output, so no reference cycle forms.
 public final class Operation {
     public let definition: OpDefinition
-    public private(set) var inputs: [Tensor]
+    /// A `var` only for the iterative release in `deinit`, its only writer (on an
+    /// operation being destroyed), hence no dynamic exclusivity checks on reads.
+    @exclusivity(unchecked) public private(set) var inputs: [Tensor]
     public let attributes: OpAttributes
 
     init(definition: OpDefinition, inputs: [Tensor], attributes: OpAttributes) {

@@ -12,6 +12,8 @@ extension Ops {
         guard k == k2 else {
             throw MinoError.shape(op, [a, b], "inner dimensions \(k) and \(k2) differ")
         }
+        // No batch axes: the common case, without building and broadcasting empty batch shapes.
+        if a.rank == 2 && b.rank == 2 { return Shape([m, n]) }
         let batchA = Shape(Array(a.dims.dropLast(2)))
         let batchB = Shape(Array(b.dims.dropLast(2)))
         let batch: Shape

@@ -55,6 +55,11 @@ extension Tensor {
     /// The gradient of a reduction over `axes` brought back to `shape`: the
     /// reduced axes restored as size 1, then broadcast.
     func unreduced(_ axes: [Int], to shape: Shape) throws -> Tensor {
+        // Reduced over leading axes only (a full reduction among them): broadcasting
+        // restores those axes by itself, no reshape needed.
+        if rank + axes.count == shape.rank, axes.indices.allSatisfy({ axes[$0] == $0 }) {
+            return self.shape == shape ? self : try expand(shape)
+        }
         var kept = shape.dims
         for axis in axes { kept[axis] = 1 }
         let restored = Shape(kept)
@@ -69,7 +74,9 @@ extension Tensor {
             throw MinoError.shape("sumToShape", [shape, target], "the target does not broadcast to the source")
         }
         let axes = target.broadcastAxes(to: shape)
-        let summed = axes.isEmpty ? self : try sum(axes: axes, keepDims: true)
+        // Only leading axes to remove (a bias gradient): summing without keeping them gives the target.
+        let leadingOnly = axes.count == shape.rank - target.rank
+        let summed = axes.isEmpty ? self : try sum(axes: axes, keepDims: !leadingOnly)
         return summed.shape == target ? summed : try summed.reshape(target)
     }
 }

@@ -103,11 +103,12 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
     /// Normalizes a list of axes; an empty list means every axis. Duplicates are an error.
     public func normalizedAxes(_ axes: [Int], op: String) throws -> [Int] {
         if axes.isEmpty { return Array(0..<rank) }
-        var seen = Set<Int>()
         var out: [Int] = []
+        out.reserveCapacity(axes.count)
         for axis in axes {
             let a = try normalizedAxis(axis, op: op)
-            guard seen.insert(a).inserted else {
+            // A linear scan: axis lists are a handful long, and a Set allocates.
+            guard !out.contains(a) else {
                 throw MinoError.argument(op, "axis \(axis) appears twice in \(axes)")
             }
             out.append(a)
@@ -119,6 +120,7 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
     /// The shape left after reducing `axes` (already normalized).
     public func reduced(over axes: [Int], keepDims: Bool) -> Shape {
         var out: [Int] = []
+        out.reserveCapacity(keepDims ? dims.count : Swift.max(dims.count - axes.count, 0))
         for (i, d) in dims.enumerated() {
             if axes.contains(i) {
                 if keepDims { out.append(1) }

@@ -14,7 +14,7 @@ extension Tensor {
     public func tanh() throws -> Tensor { try Dispatch.apply(Ops.tanh, [self]) }
 
     public func pow(_ exponent: Tensor) throws -> Tensor { try Dispatch.apply(Ops.pow, [self, exponent]) }
-    public func pow(_ exponent: Double) throws -> Tensor { try pow(scalarLike(exponent)) }
+    public func pow(_ exponent: Double) throws -> Tensor { try pow(constant(exponent)) }
     public func maximum(_ other: Tensor) throws -> Tensor { try Dispatch.apply(Ops.maximum, [self, other]) }
     public func minimum(_ other: Tensor) throws -> Tensor { try Dispatch.apply(Ops.minimum, [self, other]) }
 
@@ -39,24 +39,25 @@ extension Tensor {
     public static func / (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.div, [a, b]) }
     public static prefix func - (a: Tensor) throws -> Tensor { try a.neg() }
 
-    // A number beside a tensor becomes a scalar of the tensor's dtype (PyTorch's rule).
-    public static func + (a: Tensor, b: Double) throws -> Tensor { try a + a.scalarLike(b) }
-    public static func - (a: Tensor, b: Double) throws -> Tensor { try a - a.scalarLike(b) }
-    public static func * (a: Tensor, b: Double) throws -> Tensor { try a * a.scalarLike(b) }
-    public static func / (a: Tensor, b: Double) throws -> Tensor { try a / a.scalarLike(b) }
-    public static func + (a: Double, b: Tensor) throws -> Tensor { try b.scalarLike(a) + b }
-    public static func - (a: Double, b: Tensor) throws -> Tensor { try b.scalarLike(a) - b }
-    public static func * (a: Double, b: Tensor) throws -> Tensor { try b.scalarLike(a) * b }
-    public static func / (a: Double, b: Tensor) throws -> Tensor { try b.scalarLike(a) / b }
+    // A number beside a tensor becomes a scalar of the tensor's dtype (PyTorch's rule),
+    // one shared constant per value rather than a new tensor each time.
+    public static func + (a: Tensor, b: Double) throws -> Tensor { try a + a.constant(b) }
+    public static func - (a: Tensor, b: Double) throws -> Tensor { try a - a.constant(b) }
+    public static func * (a: Tensor, b: Double) throws -> Tensor { try a * a.constant(b) }
+    public static func / (a: Tensor, b: Double) throws -> Tensor { try a / a.constant(b) }
+    public static func + (a: Double, b: Tensor) throws -> Tensor { try b.constant(a) + b }
+    public static func - (a: Double, b: Tensor) throws -> Tensor { try b.constant(a) - b }
+    public static func * (a: Double, b: Tensor) throws -> Tensor { try b.constant(a) * b }
+    public static func / (a: Double, b: Tensor) throws -> Tensor { try b.constant(a) / b }
 
     public static func < (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.less, [a, b]) }
     public static func <= (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.lessEqual, [a, b]) }
     public static func > (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.greater, [a, b]) }
     public static func >= (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.greaterEqual, [a, b]) }
-    public static func < (a: Tensor, b: Double) throws -> Tensor { try a < a.scalarLike(b) }
-    public static func <= (a: Tensor, b: Double) throws -> Tensor { try a <= a.scalarLike(b) }
-    public static func > (a: Tensor, b: Double) throws -> Tensor { try a > a.scalarLike(b) }
-    public static func >= (a: Tensor, b: Double) throws -> Tensor { try a >= a.scalarLike(b) }
+    public static func < (a: Tensor, b: Double) throws -> Tensor { try a < a.constant(b) }
+    public static func <= (a: Tensor, b: Double) throws -> Tensor { try a <= a.constant(b) }
+    public static func > (a: Tensor, b: Double) throws -> Tensor { try a > a.constant(b) }
+    public static func >= (a: Tensor, b: Double) throws -> Tensor { try a >= a.constant(b) }
 }
 
 // MARK: - Matrix products and reductions
@@ -119,7 +120,14 @@ extension Tensor {
 
     /// Two axes swapped (by default the last two, a matrix transpose).
     public func transposed(_ axis0: Int = -2, _ axis1: Int = -1) throws -> Tensor {
-        try Dispatch.apply(Ops.transpose, [self], .axes([axis0, axis1]))
+        guard GradMode.isEnabled && requiresGrad else {
+            // Nothing is recorded: the composite would only dispatch its default, this
+            // permute, a second time (derivatives transpose in every matrix product).
+            let a0 = try shape.normalizedAxis(axis0, op: "transpose")
+            let a1 = try shape.normalizedAxis(axis1, op: "transpose")
+            return try permute(Ops.swapPermutation(rank, a0, a1))
+        }
+        return try Dispatch.apply(Ops.transpose, [self], .axes([axis0, axis1]))
     }
 
     /// Broadcast to `shape` (-1 keeps a dimension).

@@ -17,7 +17,10 @@ public final class Tensor {
     /// The operation that computed this tensor, while gradients were recorded.
     public var creator: Operation? { creatorReference }
     /// Stored as a `var` only so that ``Operation``'s deinit can check it is uniquely held.
-    var creatorReference: Operation?
+    /// That deinit is its only writer, on a tensor it has just proven uniquely referenced,
+    /// so Swift's dynamic exclusivity check (a runtime call on every read, several per
+    /// op) can never fire and is turned off.
+    @exclusivity(unchecked) var creatorReference: Operation?
     /// The accumulated gradient of the last ``backward(_:)`` calls, or nil.
     public internal(set) var grad: Tensor?
     /// A name for printing (parameters carry their path, `linear1.weight`).

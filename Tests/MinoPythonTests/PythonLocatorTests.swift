@@ -8,7 +8,10 @@ final class PythonLocatorTests: XCTestCase {
     /// A real python executable to point fake layouts at (skips if none).
     private func realPython() throws -> String {
         do {
-            return try PythonLocator().locate().executable
+            // The interpreter's own binary: the located executable may be a
+            // wrapper script (a pyenv shim) that needs a PATH these tests replace.
+            let found = try PythonLocator().locate()
+            return URL(fileURLWithPath: found.sysExecutable).resolvingSymlinksInPath().path
         } catch {
             throw XCTSkip("no Python on this machine to build fake environments from:\n\(error)")
         }

@@ -1,0 +1,105 @@
+import MinoCore
+import MinoCPU
+import MinoReference
+
+extension BLASBackend {
+    public func reduce(_ kernel: ReduceKernel, _ x: Operand, axes: [Int], keepDims: Bool) throws -> any BackendStorage {
+        let s = try x.cpu()
+        let outShape = s.shape.reduced(over: axes, keepDims: keepDims)
+        switch (kernel, s.dtype) {
+        case (.sum, .float32):
+            if let out = BLASReduce.sum(s, axes: axes, outShape: outShape, Float.self) { return out }
+        case (.sum, .float64):
+            if let out = BLASReduce.sum(s, axes: axes, outShape: outShape, Double.self) { return out }
+        case (.max, .float32):
+            if let out = BLASReduce.max(s, axes: axes, outShape: outShape, Float.self) { return out }
+        case (.max, .float64):
+            if let out = BLASReduce.max(s, axes: axes, outShape: outShape, Double.self) { return out }
+        default:
+            break
+        }
+        return try reference.reduce(kernel, x, axes: axes, keepDims: keepDims)
+    }
+
+    public func argmax(_ x: Operand, axis: Int, keepDims: Bool) throws -> any BackendStorage {
+        try reference.argmax(x, axis: axis, keepDims: keepDims)
+    }
+}
+
+/// Reductions of contiguous tensors over one run of adjacent axes: the tensor
+/// is seen as `[outer, reduced, inner]`, and each output sums (or maxes) a
+/// strided column of `reduced` elements. float32 sums accumulate in float64,
+/// as the reference backend's do. Other layouts go to the reference backend.
+enum BLASReduce {
+    /// `[outer, reduced, inner]` when `x` is contiguous and `axes` (sorted, non-empty) are adjacent.
+    static func blocks(_ x: CPUStorage, axes: [Int]) -> (outer: Int, reduced: Int, inner: Int)? {
+        guard x.isContiguous, let first = axes.first, let last = axes.last, last - first + 1 == axes.count else {
+            return nil
+        }
+        let dims = x.shape.dims
+        var outer = 1, reduced = 1, inner = 1
+        for axis in 0..<first { outer *= dims[axis] }
+        for axis in first...last { reduced *= dims[axis] }
+        for axis in (last + 1)..<dims.count { inner *= dims[axis] }
+        return (outer, reduced, inner)
+    }
+
+    static func sum<T: BLASFloat>(_ x: CPUStorage, axes: [Int], outShape: Shape, _: T.Type) -> CPUStorage? {
+        guard let (outer, reduced, inner) = blocks(x, axes: axes) else { return nil }
+        let out = CPUStorage(uninitialized: outShape, dtype: x.dtype)
+        let src = x.pointer(T.self), dst = out.pointer(T.self)
+        if inner == 1 {
+            for o in 0..<outer { dst[o] = T(contiguousSum(src + o * reduced, reduced)) }
+            return out
+        }
+        // Rows of `inner` elements added together: vectorised along the row.
+        let accumulator = UnsafeMutablePointer<Double>.allocate(capacity: inner)
+        defer { accumulator.deallocate() }
+        for o in 0..<outer {
+            accumulator.initialize(repeating: 0, count: inner)
+            let block = src + o * reduced * inner
+            for r in 0..<reduced {
+                let row = block + r * inner
+                for j in 0..<inner { accumulator[j] += Double(row[j]) }
+            }
+            let target = dst + o * inner
+            for j in 0..<inner { target[j] = T(accumulator[j]) }
+        }
+        return out
+    }
+
+    /// Σ p[0..<n] in float64, with eight independent partial sums (so the loop
+    /// vectorises; the order differs from a sequential sum by rounding only).
+    @inline(__always)
+    static func contiguousSum<T: BLASFloat>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0
+        var i = 0
+        while i + 8 <= n {
+            s0 += Double(p[i]); s1 += Double(p[i + 1]); s2 += Double(p[i + 2]); s3 += Double(p[i + 3])
+            s4 += Double(p[i + 4]); s5 += Double(p[i + 5]); s6 += Double(p[i + 6]); s7 += Double(p[i + 7])
+            i += 8
+        }
+        while i < n { s0 += Double(p[i]); i += 1 }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    }
+
+    static func max<T: BLASFloat>(_ x: CPUStorage, axes: [Int], outShape: Shape, _: T.Type) -> CPUStorage? {
+        guard let (outer, reduced, inner) = blocks(x, axes: axes), reduced > 0 else { return nil }
+        let out = CPUStorage(uninitialized: outShape, dtype: x.dtype)
+        let src = x.pointer(T.self), dst = out.pointer(T.self)
+        for o in 0..<outer {
+            let block = src + o * reduced * inner
+            let target = dst + o * inner
+            target.update(from: block, count: inner)
+            for r in 1..<reduced {
+                let row = block + r * inner
+                // NaN wins, as in the reference backend (and PyTorch's amax).
+                for j in 0..<inner {
+                    let v = row[j], best = target[j]
+                    target[j] = v > best || v.isNaN || best.isNaN ? (best.isNaN ? best : v) : best
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Mino
+
+/// The two training shapes of the benchmark, as in `torch_bench.py`.
+struct TrainingShape {
+    let name: String
+    let sizes: [Int]
+    let activation: Activation
+    let batch: Int
+
+    static let all: [TrainingShape] = [
+        TrainingShape(name: "digits", sizes: [64, 32, 10], activation: .sigmoid, batch: 64),
+        TrainingShape(name: "mnist", sizes: [784, 512, 512, 10], activation: .relu, batch: 128),
+    ]
+
+    static func named(_ name: String) -> TrainingShape? { all.first { $0.name == name } }
+
+    /// Learning rates shared with the PyTorch loop.
+    static func learningRate(_ optimizer: String) -> Double { optimizer == "adam" ? 1e-3 : 0.05 }
+}
+
+/// One training loop, measured in this process (the benchmark runs it as a child).
+enum TrainingBench {
+    static let dataBatches = 8
+
+    struct Result {
+        let stepsPerSecond: Double
+        let peakRSSMegabytes: Double
+        let finalLoss: Double
+    }
+
+    /// The loop users write with the Model layer: `MLP`, `SGD`/`Adam`, cross-entropy.
+    static func run(_ shape: TrainingShape, optimizer: String, on backend: any Backend,
+                    settings: BenchSettings) throws -> Result {
+        let g = RandomGenerator(seed: 0)
+        let model = try MLP(sizes: shape.sizes, activation: shape.activation, generator: g, on: backend)
+        let lr = TrainingShape.learningRate(optimizer)
+        let opt: any Optimizer = optimizer == "adam" ? try Adam(model.parameters, learningRate: lr)
+                                                     : try SGD(model.parameters, learningRate: lr)
+        let data = RandomGenerator(seed: 1)
+        let classes = shape.sizes[shape.sizes.count - 1]
+        let xs = try (0..<dataBatches).map { _ in
+            try Tensor.randn([shape.batch, shape.sizes[0]], generator: data, on: backend)
+        }
+        let ys = try (0..<dataBatches).map { _ in
+            try Tensor((0..<shape.batch).map { _ in Int64(data.nextInt(below: classes)) }, shape: [shape.batch], on: backend)
+        }
+        var i = 0
+        var lastLoss: Tensor? = nil
+        func step() throws {
+            let k = i % dataBatches
+            i += 1
+            opt.zeroGrad()
+            let loss = try Loss.crossEntropy(try model(xs[k]), ys[k])
+            try loss.backward()
+            try opt.step()
+            lastLoss = loss
+        }
+        // Warm-up: at least 20 steps or a quarter second.
+        let warm = ContinuousClock().now
+        var warmed = 0
+        while warmed < 20 && (warmed < 3 || Timing.seconds(ContinuousClock().now - warm) < 0.25) {
+            try step()
+            warmed += 1
+        }
+        let seconds = try Timing.medianSecondsPerCall(blockSeconds: settings.trainSeconds / Double(settings.trainRepeats),
+                                                      repeats: settings.trainRepeats, step)
+        return Result(stepsPerSecond: 1 / seconds, peakRSSMegabytes: peakRSSMegabytes(),
+                      finalLoss: try lastLoss?.item() ?? .nan)
+    }
+
+    /// This process's peak resident set, in MiB: VmHWM on Linux (`ru_maxrss` is carried
+    /// across execve, so a child would report its parent's peak), `ru_maxrss` elsewhere.
+    static func peakRSSMegabytes() -> Double {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") {
+            return kilobytes / 1024
+        }
+        var usage = rusage()
+        #if canImport(Glibc)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        return Double(usage.ru_maxrss) / (1024 * 1024)
+        #endif
+    }
+}

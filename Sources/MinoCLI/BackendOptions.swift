@@ -1,0 +1,37 @@
+import ArgumentParser
+import Mino
+
+/// The options every `mino` command takes to choose where tensors live:
+/// `--backend NAME` (else `MINO_BACKEND`, else `blas`) and `--threads N`
+/// (else `MINO_THREADS`, else OpenBLAS's default). Include it with
+/// `@OptionGroup var backendOptions: BackendOptions` and call ``apply()``
+/// first thing in `run()`.
+struct BackendOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The backend to run on (reference, blas, ...; default: $MINO_BACKEND, else blas). "
+            + "`mino backends` lists them.", valueName: "name"))
+    var backend: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Threads for OpenBLAS's matrix products (default: $MINO_THREADS, else OpenBLAS's own).",
+        valueName: "n"))
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 {
+            throw ValidationError("--threads must be at least 1, got \(threads)")
+        }
+    }
+
+    /// Registers the built-in backends, applies the thread count and selects the backend.
+    ///
+    /// - Returns: the selected backend.
+    /// - Throws: ``MinoError`` `.unknownName` listing the available backends.
+    @discardableResult
+    func apply() throws -> any Backend {
+        registerBuiltins()
+        if let threads { BLASThreads.count = threads }
+        if let backend { try selectBackend(backend) }
+        return try currentBackend()
+    }
+}

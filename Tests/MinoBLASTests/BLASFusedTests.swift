@@ -1,0 +1,87 @@
+import XCTest
+import Mino
+import MinoConformance
+
+/// The fused kernels against the composites' default implementations (run on
+/// the same backend), on the conformance samples and on training shapes.
+final class BLASFusedTests: XCTestCase {
+    let blas = BLASBackend()
+
+    /// The op's default implementation on `inputs`, bypassing any fused kernel.
+    func unfused(_ op: OpDefinition, _ inputs: [Tensor], _ attributes: OpAttributes) throws -> Tensor {
+        var a = attributes
+        _ = try op.shapeRule(inputs.map { TensorSpec(of: $0) }, &a)
+        let implementation = try XCTUnwrap(op.implementation, "\(op.name) has no default implementation")
+        return try withoutGradients { try implementation(inputs, a) }
+    }
+
+    func testEveryFusedKernelMatchesItsDefault() throws {
+        var checked = Set<String>()
+        var failures: [String] = []
+        for op in OpRegistry.shared.all where op.fusedKernel != nil {
+            for dtype in [DType.float32, .float64] {
+                for sample in SampleInputs.samples(for: op, dtype: dtype) {
+                    let inputs = try sample.tensors(on: blas)
+                    let fused = try withoutGradients { try Dispatch.apply(op, inputs, sample.attributes) }
+                    let plain = try unfused(op, inputs, sample.attributes)
+                    if let problem = Closeness.mismatch(try fused.toHost(), try plain.toHost()) {
+                        failures.append("\(sample): \(problem)")
+                    }
+                    checked.insert(op.name)
+                }
+            }
+        }
+        XCTAssertEqual(failures, [])
+        XCTAssertEqual(checked, Set(FusedKernel.allCases.map(\.rawValue)))
+    }
+
+    /// The kernels take the fused path on these shapes (not just a fallback).
+    func testFusedKernelsRunOnTrainingShapes() throws {
+        let g = RandomGenerator(seed: 11)
+        let x = try Tensor.randn([64, 784], generator: g, on: blas)
+        let w = try Tensor.randn([512, 784], std: 0.05, generator: g, on: blas)
+        let b = try Tensor.randn([512], generator: g, on: blas)
+        let inputs = [x, w, b].map(\.operand)
+        XCTAssertNotNil(try blas.fused(.linear, inputs, .none))
+        let logits = try Tensor.randn([64, 10], generator: g, on: blas)
+        let labels = try Tensor((0..<64).map { Int64($0 % 10) }, shape: [64], on: blas)
+        XCTAssertNotNil(try blas.fused(.crossEntropy, [logits.operand, labels.operand], .reduction(.mean)))
+        XCTAssertNotNil(try blas.fused(.softmax, [logits.operand], .axis(1)))
+
+        try Closeness.assertClose(try x.linear(w, b), try unfused(Ops.linear, [x, w, b], .none), "linear")
+        // The weight given as a transposed view of a [in, out] matrix.
+        let wt = try Tensor.randn([784, 512], std: 0.05, generator: g, on: blas).transposed()
+        try Closeness.assertClose(try x.linear(wt, b), try unfused(Ops.linear, [x, wt, b], .none), "linear, wᵀ view")
+        // A batch of sequences: [2, 32, 784].
+        let x3 = try x.reshape([2, 32, 784])
+        try Closeness.assertClose(try x3.linear(w, b), try unfused(Ops.linear, [x3, w, b], .none), "linear, rank 3")
+        for reduction in Reduction.allCases {
+            try Closeness.assertClose(try Loss.crossEntropy(logits, labels, reduction: reduction),
+                                      try unfused(Ops.crossEntropy, [logits, labels], .reduction(reduction)),
+                                      "crossEntropy \(reduction)")
+        }
+    }
+
+    func testExtremeLogitsStayFinite() throws {
+        let logits = try Tensor([1000, -1000, 0, -80, 88, 89, -104, 3] as [Float], shape: [2, 4], on: blas)
+        let labels = try Tensor([1, 2] as [Int64], shape: [2], on: blas)
+        let loss = try Loss.crossEntropy(logits, labels, reduction: .none)
+        let oracle = ReferenceBackend()
+        let reference = try Loss.crossEntropy(try logits.to(oracle), try labels.to(oracle), reduction: .none)
+        try Closeness.assertClose(loss, reference, "cross-entropy of extreme logits")
+        let e = try Tensor([-200, -104, -90, -87.5, -1e-3, 0, 1e-3, 50, 88.5, 88.7, 88.8, 200, .nan, .infinity,
+                            -.infinity] as [Float], shape: [15], on: blas)
+        try Closeness.assertClose(try e.exp(), try e.to(oracle).exp(), "exp at the edges")
+        try Closeness.assertClose(try e.sigmoid(), try e.to(oracle).sigmoid(), "sigmoid at the edges")
+    }
+
+    func testOutOfRangeLabelsAreAnError() throws {
+        let logits = try Tensor.randn([3, 4], on: blas)
+        for bad in [[0, 4, 1], [0, -1, 2]] as [[Int64]] {
+            let labels = try Tensor(bad, shape: [3], on: blas)
+            XCTAssertThrowsError(try Loss.crossEntropy(logits, labels)) { error in
+                XCTAssertEqual((error as? MinoError)?.kind, .argument, "\(error)")
+            }
+        }
+    }
+}
