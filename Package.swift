@@ -123,7 +123,7 @@ let tests: [Target] = [
                 dependencies: ["MinoCore", "MinoReference", "MinoModel", "MinoConformance", "MinoConformanceTesting"],
                 path: "Tests/MinoConformanceTests", swiftSettings: swift5),
     .testTarget(name: "MinoTorchTests",
-                dependencies: ["MinoTorch", "MinoPython", "MinoCore", "MinoReference", "MinoConformance",
+                dependencies: ["Mino", "MinoTorch", "MinoPython", "MinoCore", "MinoReference", "MinoConformance",
                                "MinoConformanceTesting", "MinoModel"],
                 path: "Tests/MinoTorchTests", swiftSettings: swift5),
 ]

@@ -3,7 +3,7 @@ import Mino
 
 /// The options every `mino` command takes to choose where tensors live:
 /// `--backend NAME` (else `MINO_BACKEND`, else `blas`) and `--threads N`
-/// (else `MINO_THREADS`, else OpenBLAS's default). Include it with
+/// (else `MINO_THREADS`, else OpenBLAS's and torch's defaults). Include it with
 /// `@OptionGroup var backendOptions: BackendOptions` and call ``apply()``
 /// first thing in `run()`.
 struct BackendOptions: ParsableArguments {
@@ -13,7 +13,7 @@ struct BackendOptions: ParsableArguments {
     var backend: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Threads for OpenBLAS's matrix products (default: $MINO_THREADS, else OpenBLAS's own).",
+        "Threads for OpenBLAS's matrix products and torch's kernels (default: $MINO_THREADS, else their own).",
         valueName: "n"))
     var threads: Int?
 
@@ -30,7 +30,10 @@ struct BackendOptions: ParsableArguments {
     @discardableResult
     func apply() throws -> any Backend {
         registerBuiltins()
-        if let threads { BLASThreads.count = threads }
+        if let threads {
+            BLASThreads.count = threads
+            try TorchBackend.setThreads(threads)  // torch backend: recorded now, applied when torch runs
+        }
         if let backend { try selectBackend(backend) }
         return try currentBackend()
     }

@@ -1,3 +1,4 @@
+import Mino
 import MinoCore
 import MinoTorch
 import XCTest
@@ -30,5 +31,25 @@ final class TorchConfigurationTests: XCTestCase {
         let backend = try registry.backend(named: "torch")
         XCTAssertEqual(backend.name, "torch")
         XCTAssertEqual(try (Tensor([1, 2] as [Double], shape: [2], on: backend) * 2).doubles(), [2, 4])
+    }
+
+    /// `mino --threads N`: applied to the running torch now, and over MINO_THREADS for backends made later.
+    func testSetThreadsAppliesNowAndToLaterBackends() throws {
+        let torch = try requireTorchBackend()
+        defer { try? TorchBackend.setThreads(nil); _ = try? TorchBackend(try TorchConfiguration(threads: 1)) }
+        try TorchBackend.setThreads(2)
+        XCTAssertEqual(try torch.threadCount(), 2)
+        XCTAssertEqual(try TorchConfiguration.fromEnvironment(["MINO_THREADS": "5"]).threads, 2)
+        try TorchBackend.setThreads(nil)
+        XCTAssertEqual(try TorchConfiguration.fromEnvironment(["MINO_THREADS": "5"]).threads, 5)
+        assertMinoError(.argument) { try TorchBackend.setThreads(0) }
+    }
+
+    /// `import Mino` registers the backend as "torch"; selecting it by name gives this backend type.
+    func testTheUmbrellaRegistersTorch() throws {
+        _ = try requireTorchBackend()
+        registerBuiltins()
+        XCTAssertTrue(availableBackends.contains("torch"))
+        XCTAssertTrue(try backend(named: "torch") is TorchBackend)
     }
 }

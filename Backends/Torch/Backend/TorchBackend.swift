@@ -122,6 +122,22 @@ public final class TorchBackend: Backend {
         return (try stats[0].toInt(), try stats[1].toInt())
     }
 
+    /// Sets torch's intra-op thread count for this process: now, if torch is
+    /// running, and for every backend made later from the environment (over
+    /// `MINO_THREADS`). Starts nothing. `mino --threads` calls it; nil forgets
+    /// the count (backends made later read `MINO_THREADS` again).
+    ///
+    /// - Throws: ``MinoError`` `.argument` for a count below 1.
+    public static func setThreads(_ count: Int?) throws {
+        if let count, count < 1 {
+            throw MinoError(.argument, "torch backend: thread count \(count) must be at least 1")
+        }
+        TorchConfiguration.processThreads = count
+        if let count, let runtime = TorchRuntime.current {
+            do { try runtime.helper("setThreads").call([count]) } catch { throw TorchErrors.mino(error, op: "threads") }
+        }
+    }
+
     /// torch's intra-op thread count now (`torch.get_num_threads()`).
     public func threadCount() throws -> Int {
         try value("threads", try runtime.torch.attribute("get_num_threads"), []).toInt()

@@ -7,8 +7,9 @@ import MinoCore
 /// or the environment (``fromEnvironment(_:)``):
 /// - `MINO_TORCH_DEVICE`: `cpu` (the default), `cuda` or `cuda:N`;
 /// - `MINO_THREADS`: torch's intra-op thread count (`torch.set_num_threads`);
-///   unset keeps torch's default. The count is process-wide in torch: the
-///   last backend made with a count sets it.
+///   unset keeps torch's default. ``TorchBackend/setThreads(_:)`` (what
+///   `mino --threads` calls) overrides it. The count is process-wide in
+///   torch: the last backend made with a count sets it.
 public struct TorchConfiguration: Equatable, Sendable, CustomStringConvertible {
     /// A torch device.
     public enum Device: Equatable, Sendable, CustomStringConvertible {
@@ -59,7 +60,16 @@ public struct TorchConfiguration: Equatable, Sendable, CustomStringConvertible {
         self.threads = threads
     }
 
-    /// `MINO_TORCH_DEVICE` and `MINO_THREADS` (each optional).
+    /// A count set for the whole process (``TorchBackend/setThreads(_:)``), over `MINO_THREADS`.
+    static var processThreads: Int? {
+        get { processThreadsLock.lock(); defer { processThreadsLock.unlock() }; return storedProcessThreads }
+        set { processThreadsLock.lock(); storedProcessThreads = newValue; processThreadsLock.unlock() }
+    }
+    private static let processThreadsLock = NSLock()
+    nonisolated(unsafe) private static var storedProcessThreads: Int?
+
+    /// `MINO_TORCH_DEVICE` and `MINO_THREADS` (each optional; a count set with
+    /// ``TorchBackend/setThreads(_:)`` wins over `MINO_THREADS`).
     ///
     /// - Throws: ``MinoError`` `.argument` for a device or count that does not parse.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
@@ -68,8 +78,8 @@ public struct TorchConfiguration: Equatable, Sendable, CustomStringConvertible {
         if let text = environment[deviceVariable], !text.isEmpty {
             device = try Device(parsing: text)
         }
-        var threads: Int? = nil
-        if let text = environment[threadsVariable], !text.isEmpty {
+        var threads: Int? = processThreads
+        if threads == nil, let text = environment[threadsVariable], !text.isEmpty {
             guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 1 else {
                 throw MinoError(.argument, "torch backend: \(threadsVariable)=\(text) is not a thread count ≥ 1")
             }
