@@ -98,14 +98,6 @@ let frontEnds: [Target] = [
                       swiftSettings: swift5),
 ]
 
-// MARK: Benchmarks
-
-let benchmarks: [Target] = [
-    // The torch backend against Python PyTorch: training loops, per-op overhead, 100k-op memory.
-    .executableTarget(name: "TorchBench", dependencies: ["MinoCore", "MinoModel", "MinoTorch", "MinoPython"],
-                      path: "Benchmarks/TorchBench", swiftSettings: swift5),
-]
-
 // MARK: Tests: one target per module
 
 let tests: [Target] = [
@@ -144,11 +136,10 @@ let package = Package(
         .library(name: "Mino", targets: ["Mino"]),
         .executable(name: "mino", targets: ["MinoCLI"]),
         .executable(name: "mino-bench", targets: ["MinoBench"]),
-        .executable(name: "mino-torch-bench", targets: ["TorchBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
-    targets: lisp + core + model + umbrella + conformance + frontEnds + benchmarks + tests
+    targets: lisp + core + model + umbrella + conformance + frontEnds + tests
 )

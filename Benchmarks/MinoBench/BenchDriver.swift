@@ -4,7 +4,7 @@ import Mino
 /// Runs every benchmark and its peer, prints the table, writes the JSON.
 struct BenchDriver {
     var settings = BenchSettings()
-    var only: Set<String> = ["matmul", "train", "tiny"]
+    var only: Set<String> = ["matmul", "train", "tiny", "leak"]
     var threads: [Int] = [1, 2]
     var output = "bench-results/bench.json"
 
@@ -30,13 +30,13 @@ struct BenchDriver {
                 }
             case "--output": output = try value()
             case "-h", "--help":
-                print("usage: mino-bench [--quick] [--only matmul,train,tiny] [--threads 1,2] [--output FILE]")
+                print("usage: mino-bench [--quick] [--only matmul,train,tiny,leak] [--threads 1,2] [--output FILE]")
                 exit(0)
             default: throw UsageError(description: "unknown argument '\(arguments[i])' (try --help)")
             }
             i += 1
         }
-        let unknown = only.subtracting(["matmul", "train", "tiny"])
+        let unknown = only.subtracting(["matmul", "train", "tiny", "leak"])
         guard unknown.isEmpty else { throw UsageError(description: "unknown benchmark(s) \(unknown.sorted())") }
     }
 
@@ -59,6 +59,7 @@ struct BenchDriver {
         if only.contains("matmul") { records += try matmul(torch, peerNote) }
         if only.contains("train") { records += try training(torch, peerNote) }
         if only.contains("tiny") { records += try tiny(torch, peerNote) }
+        if only.contains("leak") { records += try leak(torch != nil) }
 
         records = Report.flagUnstablePeers(records)
         print(Report.table(records))
@@ -146,6 +147,8 @@ struct BenchDriver {
                     // falls on both sides alike and is filtered the same way.
                     var peer: TrainFigures? = nil
                     var mino: [String: TrainFigures] = [:]
+                    // The torch backend runs where the PyTorch peer does (the same Python environment).
+                    let backends = ["blas", "reference"] + (torch != nil ? ["torch"] : [])
                     for round in 0..<settings.trainRounds {
                         if let torch {
                             log("mino-bench: train \(label), torch, \(t) thread(s), round \(round + 1)")
@@ -156,7 +159,7 @@ struct BenchDriver {
                                 peer = TrainFigures(steps: s, rss: m).merged(peer)
                             }
                         }
-                        for name in ["blas", "reference"] {
+                        for name in backends {
                             // The reference backend has no target and runs one thread whatever is asked: once.
                             if name == "reference" && (round > 0 || (t > 1 && settings.quick)) { continue }
                             log("mino-bench: train \(label), \(name), \(t) thread(s), round \(round + 1)")
@@ -168,11 +171,13 @@ struct BenchDriver {
                             }
                         }
                     }
-                    for name in ["blas", "reference"] where mino[name] != nil {
+                    for name in backends where mino[name] != nil {
+                        // torch: Mino driven from Swift through the torch backend, at least as fast as Python.
+                        let target = name == "blas" ? targets[label] : (name == "torch" ? 1 : nil)
                         records.append(Record(name: Report.named("train \(label) \(name) steps/s", threads: t),
                                               mino: mino[name]?.steps,
                                               peer: peer?.steps, unit: "steps/s", comparison: "\(name) vs torch eager",
-                                              threads: t, target: name == "blas" ? targets[label] : nil, note: peerNote))
+                                              threads: t, target: target, note: peerNote))
                         records.append(Record(name: Report.named("train \(label) \(name) peak memory", threads: t),
                                               mino: mino[name]?.rss,
                                               peer: peer?.rss, unit: "MB", comparison: "\(name) vs torch eager",
@@ -202,7 +207,10 @@ struct BenchDriver {
             throw UsageError(description: "unknown model '\(options["model"] ?? "")'")
         }
         let optimizer = options["optimizer"] ?? "adam"
-        if let t = options["threads"].flatMap(Int.init) { BLASThreads.count = t }
+        if let t = options["threads"].flatMap(Int.init) {
+            BLASThreads.count = t
+            try TorchBackend.setThreads(t)
+        }
         let backend = try backend(named: options["backend"] ?? "blas")
         let result = try TrainingBench.run(shape, optimizer: optimizer, on: backend, settings: settings)
         let line: [String: Any] = ["steps_per_s": result.stepsPerSecond, "peak_rss_mb": result.peakRSSMegabytes,
@@ -220,6 +228,8 @@ struct BenchDriver {
             var peer: Double? = nil
             var mino: [String: Double] = [:]
             BLASThreads.count = t
+            let backends = ["blas", "reference"] + (torch != nil ? ["torch"] : [])
+            if torch != nil { try TorchBackend.setThreads(t) }
             for round in 0..<settings.trainRounds {
                 if let torch {
                     log("mino-bench: tiny forward+backward, torch, \(t) thread(s), round \(round + 1)")
@@ -228,13 +238,13 @@ struct BenchDriver {
                         peer = Swift.min(us, peer ?? us)
                     }
                 }
-                for name in ["blas", "reference"] {
+                for name in backends {
                     log("mino-bench: tiny forward+backward, \(name), \(t) thread(s), round \(round + 1)")
                     let us = try TinyBench.run(on: try backend(named: name), settings: settings)
                     mino[name] = Swift.min(us, mino[name] ?? us)
                 }
             }
-            for name in ["blas", "reference"] {
+            for name in backends {
                 records.append(Record(name: Report.named("tiny fwd+bwd 10x10 \(name)", threads: t), mino: mino[name],
                                       peer: peer, unit: "us",
                                       comparison: "\(name) vs torch eager", threads: t,
@@ -242,5 +252,31 @@ struct BenchDriver {
             }
         }
         return records
+    }
+
+    // MARK: leak
+
+    /// 100,000 counted op calls through the torch backend: the resident set,
+    /// Python's allocated blocks and gc's objects must stay flat.
+    func leak(_ torchAvailable: Bool) throws -> [Record] {
+        guard torchAvailable, let torch = try? backend(named: "torch") as? TorchBackend else {
+            log("mino-bench: leak skipped: the torch backend is not available")
+            return []
+        }
+        log("mino-bench: 100,000 op calls through the torch backend")
+        let samples = try LeakBench.run(on: torch, calls: 100_000)
+        let (text, flat) = LeakBench.report(samples)
+        print(text + "\n")
+        guard let settled = samples.dropFirst().first, let last = samples.last else { return [] }
+        let note = flat ? "flat" : "NOT FLAT"
+        let calls = "\(settled.calls)–\(last.calls) torch op calls"
+        return [
+            Record(name: "leak: RSS growth over \(calls)", mino: last.residentMB - settled.residentMB, peer: nil,
+                   unit: "MB", comparison: "torch backend", threads: try torch.threadCount(), note: note),
+            Record(name: "leak: Python blocks growth over \(calls)", mino: Double(last.blocks - settled.blocks),
+                   peer: nil, unit: "blocks", comparison: "torch backend", threads: try torch.threadCount(), note: note),
+            Record(name: "leak: gc objects growth over \(calls)", mino: Double(last.objects - settled.objects),
+                   peer: nil, unit: "objects", comparison: "torch backend", threads: try torch.threadCount(), note: note),
+        ]
     }
 }

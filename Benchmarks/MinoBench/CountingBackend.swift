@@ -1,4 +1,4 @@
-import MinoCore
+import Mino
 
 /// Passes every call to another backend and counts them: how the memory
 /// benchmark knows it made 100,000 op calls, not an estimate of them.

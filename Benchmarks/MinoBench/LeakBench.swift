@@ -1,7 +1,5 @@
 import Foundation
-import MinoCore
-import MinoModel
-import MinoTorch
+import Mino
 
 /// Requirement 8 of the torch backend: 100,000 op calls leave memory flat.
 ///
