@@ -32,6 +32,7 @@ final class TorchRuntime: @unchecked Sendable {
     let tuples = TorchTupleCache()
 
     private init(python: PythonInterpreter) throws {
+        try TorchRuntime.isolateTorchLibrary(python)
         let torch = try python.import("torch")
         let functional = try python.import("torch.nn.functional")
         let helpers = try TorchRuntime.loadHelpers(python)
@@ -78,6 +79,28 @@ final class TorchRuntime: @unchecked Sendable {
     func helper(_ name: String) throws -> PythonObject {
         guard let f = support[name] else { throw MinoError(.backend, "torch backend: no helper '\(name)'") }
         return f
+    }
+
+    /// Loads torch's own C++ library with `RTLD_DEEPBIND` before `import torch`.
+    ///
+    /// A Mino program also links OpenBLAS (the blas backend), whose `sgemm_`
+    /// and LAPACK symbols would otherwise take the place of the MKL copies
+    /// inside `libtorch_cpu.so` (the process's global symbols come first): torch
+    /// would then run its matrix products on OpenBLAS's thread pool, which
+    /// fights torch's OpenMP threads for the cores (several times slower with
+    /// two threads). Deep binding makes the library use its own symbols, as it
+    /// does in a plain Python process. Where the flag or the file does not
+    /// exist (macOS, another layout), torch is imported as it is.
+    private static func isolateTorchLibrary(_ python: PythonInterpreter) throws {
+        try python.run("""
+            import ctypes, importlib.util, os
+            _flag = getattr(os, "RTLD_DEEPBIND", 0)
+            _spec = importlib.util.find_spec("torch")
+            if _flag and _spec is not None and _spec.origin:
+                _path = os.path.join(os.path.dirname(_spec.origin), "lib", "libtorch_cpu.so")
+                if os.path.exists(_path):
+                    ctypes.CDLL(_path, mode=os.RTLD_NOW | os.RTLD_GLOBAL | _flag)
+            """, filename: "<mino_torch start-up>")
     }
 
     /// Runs the helper source as the module `mino_torch` (in `sys.modules`,
