@@ -207,11 +207,13 @@ struct BenchDriver {
             throw UsageError(description: "unknown model '\(options["model"] ?? "")'")
         }
         let optimizer = options["optimizer"] ?? "adam"
+        let name = options["backend"] ?? "blas"
         if let t = options["threads"].flatMap(Int.init) {
-            BLASThreads.count = t
-            try TorchBackend.setThreads(t)
+            // Only the backend measured gets the threads: OpenBLAS's pool, woken beside
+            // torch's OpenMP threads, would compete with them for the cores.
+            if name == "torch" { try TorchBackend.setThreads(t) } else { BLASThreads.count = t }
         }
-        let backend = try backend(named: options["backend"] ?? "blas")
+        let backend = try backend(named: name)
         let result = try TrainingBench.run(shape, optimizer: optimizer, on: backend, settings: settings)
         let line: [String: Any] = ["steps_per_s": result.stepsPerSecond, "peak_rss_mb": result.peakRSSMegabytes,
                                    "final_loss": result.finalLoss]
