@@ -59,7 +59,7 @@ enum TrainingBench {
             let loss = try Loss.crossEntropy(try model(xs[k]), ys[k])
             try loss.backward()
             try opt.step()
-            lastLoss = loss
+            lastLoss = loss.detached()  // the value only: holding the graph would keep the step's activations alive into the next
         }
         // Warm-up: at least 20 steps or a quarter second.
         let warm = ContinuousClock().now
