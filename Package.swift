@@ -118,6 +118,7 @@ let tests: [Target] = [
                 dependencies: ["Mino", "MinoTorch", "MinoPython", "MinoCore", "MinoReference", "MinoConformance",
                                "MinoConformanceTesting", "MinoModel"],
                 path: "Tests/MinoTorchTests", swiftSettings: swift5),
+    .testTarget(name: "MinoTests", dependencies: ["Mino"], path: "Tests/MinoTests", swiftSettings: swift5),
 ]
 
 let package = Package(

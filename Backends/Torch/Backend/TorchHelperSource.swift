@@ -138,44 +138,31 @@ def _check(op, idx, size):
         raise MinoArgumentError(f"{op}: index {first} is out of range for an axis of size {size}")
 
 
-def index_select(x, axis, idx):
+def _checked(op, idx, size, compute):
+    # compute(), with an index out of range reported as MinoArgumentError.
     if idx.is_cuda:
-        _check("indexSelect", idx, x.shape[axis])
+        _check(op, idx, size)
     try:
-        return torch.index_select(x, axis, idx)
+        return compute()
     except (IndexError, RuntimeError):
-        _check("indexSelect", idx, x.shape[axis])
+        _check(op, idx, size)
         raise
+
+
+def index_select(x, axis, idx):
+    return _checked("indexSelect", idx, x.shape[axis], lambda: torch.index_select(x, axis, idx))
 
 
 def index_add(src, axis, idx, shape):
-    if idx.is_cuda:
-        _check("indexAdd", idx, shape[axis])
-    try:
-        return src.new_zeros(shape).index_add_(axis, idx, src)
-    except (IndexError, RuntimeError):
-        _check("indexAdd", idx, shape[axis])
-        raise
+    return _checked("indexAdd", idx, shape[axis], lambda: src.new_zeros(shape).index_add_(axis, idx, src))
 
 
 def gather(x, axis, idx):
-    if idx.is_cuda:
-        _check("gather", idx, x.shape[axis])
-    try:
-        return torch.gather(x, axis, idx)
-    except (IndexError, RuntimeError):
-        _check("gather", idx, x.shape[axis])
-        raise
+    return _checked("gather", idx, x.shape[axis], lambda: torch.gather(x, axis, idx))
 
 
 def scatter_add(src, axis, idx, shape):
-    if idx.is_cuda:
-        _check("scatterAdd", idx, shape[axis])
-    try:
-        return src.new_zeros(shape).scatter_add_(axis, idx, src)
-    except (IndexError, RuntimeError):
-        _check("scatterAdd", idx, shape[axis])
-        raise
+    return _checked("scatterAdd", idx, shape[axis], lambda: src.new_zeros(shape).scatter_add_(axis, idx, src))
 
 
 # --- Fused composites ------------------------------------------------------
