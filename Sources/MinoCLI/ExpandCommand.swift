@@ -26,7 +26,14 @@ struct Expand: ParsableCommand {
     @Argument(help: "The form to expand, for example '(-> x (f 1) g)'.")
     var form: String
 
+    /// Accepted like on every command, so scripts can pass it uniformly;
+    /// expansion itself never touches tensors.
+    @OptionGroup var backendOptions: BackendOptions
+
     func run() throws {
+        // Check a backend named here (an unknown one is an error) without
+        // starting the environment's default for nothing.
+        if backendOptions.backend != nil { try backendOptions.apply() }
         do {
             print(try expandSource(form, file: "<command line>", oneStep: step, pretty: pretty))
         } catch let error as LispError {
