@@ -9,12 +9,9 @@ extension ThreadingMacros {
     ///
     /// `(*-> [x y] +)` is `(+ x y)`; `(*-> x [f g] h)` is `(h (f x) (g x))`.
     static func broadcastThread(_ form: Expr, _ macro: String, last: Bool, _ context: inout ExpansionContext) throws -> Expr {
-        let (head, steps) = try headAndSteps(form, macro)
-        var ret = try context.macroexpand(head)
-        for s in steps {
-            ret = try broadcast(ret, s, macro, last: last, depth: 0, &context)
+        try foldSteps(form, macro, &context) { ret, s, context in
+            try broadcast(ret, s, macro, last: last, depth: 0, &context)
         }
-        return ret
     }
 
     private static func broadcast(_ ret: Expr, _ step: Expr, _ macro: String, last: Bool, depth: Int,

@@ -11,12 +11,9 @@ extension ThreadingMacros {
     /// `(|-> [x y] [inc dec])` is `[(inc x) (dec y)]`; `(|-> [x [y z]] [f [g h]])` is
     /// `[(f x) [(g y) (h z)]]`.
     static func inlineThread(_ form: Expr, _ macro: String, last: Bool, _ context: inout ExpansionContext) throws -> Expr {
-        let (head, steps) = try headAndSteps(form, macro)
-        var ret = try context.macroexpand(head)
-        for s in steps {
-            ret = try inline(ret, s, macro, last: last, depth: 0, &context)
+        try foldSteps(form, macro, &context) { ret, s, context in
+            try inline(ret, s, macro, last: last, depth: 0, &context)
         }
-        return ret
     }
 
     private static func inline(_ ret: Expr, _ step: Expr, _ macro: String, last: Bool, depth: Int,

@@ -2,11 +2,8 @@
 extension ThreadingMacros {
     /// `->` / `->>`: `(-> x (f a) g)` is `(g (f x a))`; `(->> x (f a) g)` is `(g (f a x))`.
     static func thread(_ form: Expr, _ macro: String, last: Bool, _ context: inout ExpansionContext) throws -> Expr {
-        let (head, steps) = try headAndSteps(form, macro)
-        var ret = try context.macroexpand(head)
-        for s in steps {
-            ret = try context.macroexpand(try step(ret, s, last: last, macro))
+        try foldSteps(form, macro, &context) { ret, s, context in
+            try context.macroexpand(try step(ret, s, last: last, macro))
         }
-        return ret
     }
 }

@@ -45,6 +45,15 @@ public enum ThreadingMacros {
         return (items[1], Array(items.dropFirst(2)))
     }
 
+    /// `(macro head step…)`: the head macroexpanded, then `apply(valueSoFar, step)` for each step.
+    static func foldSteps(_ form: Expr, _ macro: String, _ context: inout ExpansionContext,
+                          _ apply: (Expr, Expr, inout ExpansionContext) throws -> Expr) throws -> Expr {
+        let (head, steps) = try headAndSteps(form, macro)
+        var ret = try context.macroexpand(head)
+        for s in steps { ret = try apply(ret, s, &context) }
+        return ret
+    }
+
     /// True for steps values are threaded *into*: `( )` lists and `(, )` tuples.
     static func isCall(_ step: Expr) -> Bool {
         switch step.node {
