@@ -19,6 +19,9 @@ public struct Reader {
     public let maxDepth: Int
     var scalars: [Unicode.Scalar]
     var index = 0
+    /// How many Unicode scalars of the source the forms read so far used (the REPL
+    /// keeps the rest for the next form).
+    public var consumedScalars: Int { index }
     var line = 1
     var column = 1
 
