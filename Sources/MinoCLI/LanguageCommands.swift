@@ -26,15 +26,9 @@ struct RunCommand: ParsableCommand {
             LanguageCommands.report("\(file): cannot read the file")
             throw ExitCode.failure
         }
-        let interpreter = Interpreter(backend: backend)
-        do {
-            try interpreter.evaluate(source: source, file: file)
-            let status = try interpreter.runMain(arguments: [file] + arguments)
-            if status != 0 { throw ExitCode(status) }
-        } catch let error as LangError {
-            LanguageCommands.report(error.description)
-            throw ExitCode.failure
-        }
+        let outcome = ProgramRunner.run(source: source, file: file, arguments: arguments, backend: backend, echo: true)
+        if let error = outcome.error { LanguageCommands.report(error) }
+        if outcome.status != 0 { throw ExitCode(outcome.status) }
     }
 }
 

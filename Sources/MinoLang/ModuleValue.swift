@@ -128,12 +128,12 @@ enum ModulePrinting {
 
     /// `(Parameter :size [3 2] :dtype torch.float32)`.
     static func parameterLine(_ name: String, _ t: Tensor) -> String {
-        "\(name): (Parameter :size [\(t.shape.dims.map(String.init).joined(separator: " "))] :dtype torch.\(t.dtype.info.torchName))"
+        "\(name): (Parameter :size [\(t.shape.dims.map(String.init).joined(separator: " "))] :dtype \(t.dtype.info.torchName))"
     }
 
     /// `0x7f32fdb3a190`: the object's address, as Python's `hex(id(x))`.
     static func address(_ object: AnyObject) -> String {
-        "0x" + String(UInt(bitPattern: ObjectIdentifier(object).hashValue), radix: 16)
+        "0x" + String(UInt(bitPattern: Unmanaged.passUnretained(object).toOpaque()), radix: 16)
     }
 }
 

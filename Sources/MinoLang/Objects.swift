@@ -167,7 +167,7 @@ public final class DTypeObject: LangObject {
     public let dtype: DType
     init(_ dtype: DType) { self.dtype = dtype }
     public var typeName: String { "dtype" }
-    public var str: String { "torch.\(dtype.info.torchName)" }
+    public var str: String { dtype.info.torchName }
     public func attribute(_ name: String) throws -> Value {
         if name == "is_floating_point" { return .bool(dtype.isFloatingPoint) }
         throw LangError.attribute(missingAttribute(name))

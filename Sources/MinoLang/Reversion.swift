@@ -46,6 +46,6 @@ public enum Reversion {
     /// `(torch.nn.Parameter (torch.empty (, 3 2) :dtype torch.float32))`.
     static func parameterSource(_ t: Tensor) -> String {
         let dims = t.shape.dims.isEmpty ? "(,)" : "(, " + t.shape.dims.map(String.init).joined(separator: " ") + ")"
-        return "(torch.nn.Parameter (torch.empty \(dims) :dtype torch.\(t.dtype.info.torchName)))"
+        return "(torch.nn.Parameter (torch.empty \(dims) :dtype \(t.dtype.info.torchName)))"
     }
 }

@@ -14,7 +14,7 @@ enum SpecialForms {
             "for": forForm, "while": whileForm, "break": breakForm, "continue": continueForm,
             "return": returnForm,
             "and": andForm, "or": orForm, "import": importForm, "require": requireForm,
-            "try": tryForm, "raise": raiseForm, "assert": assertForm, "with": withForm,
+            ".": dotForm, "try": tryForm, "raise": raiseForm, "assert": assertForm, "with": withForm,
         ]
         for (name, form) in MuForms.table { t[name] = form }
         return t
@@ -118,6 +118,40 @@ enum SpecialForms {
                 if try last.isTruthy() { return last }
             }
             return last
+        }
+    }
+
+    /// Hy's `(. obj attr (method args…) …)`: attribute and method access in a chain.
+    static func dotForm(_ c: Compiler, _ args: [Expr], _ form: Expr) throws -> Code {
+        guard let first = args.first, args.count >= 2 else { throw syntax(form, "expects (. object attribute …)") }
+        var steps: [(String, [Code], [(String, Code)])?] = []
+        var attributes: [String] = []
+        for step in args.dropFirst() {
+            if let s = step.symbolName {
+                attributes.append(Mangling.mangle(s))
+                steps.append(nil)
+            } else if let items = step.listItems, let m = items.first?.symbolName {
+                let (p, k) = try c.compileArguments(Array(items.dropFirst()), at: step.location)
+                attributes.append(Mangling.mangle(m))
+                steps.append((Mangling.mangle(m), p, k))
+            } else {
+                throw syntax(form, "expects attribute names or (method args…), found \(step.brief)")
+            }
+        }
+        let object = try c.compile(first)
+        let location = form.location
+        return { f in
+            var value = try object(f)
+            do {
+                for (i, step) in steps.enumerated() {
+                    if let (name, p, k) = step {
+                        value = try Methods.call(value, name, try p.map { try $0(f) }, try k.map { ($0.0, try $0.1(f)) })
+                    } else {
+                        value = try Attributes.get(value, attributes[i])
+                    }
+                }
+            } catch { throw LangError(wrapping: error, at: location) }
+            return value
         }
     }
 

@@ -56,7 +56,7 @@ enum TorchLibrary {
             torch.child(Array(parts.dropLast())).define(parts.last ?? path, .function(f))
         }
         for dtype in DType.allCases {
-            torch.define(dtype.info.torchName, .object(DTypeObject(dtype)))
+            torch.define(String(dtype.info.torchName.dropFirst("torch.".count)), .object(DTypeObject(dtype)))
         }
         torch.define("float", .object(DTypeObject(.float32)))
         torch.define("double", .object(DTypeObject(.float64)))

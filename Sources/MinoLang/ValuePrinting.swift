@@ -78,7 +78,7 @@ public enum TensorPrinter {
         }
         var suffixes: [String] = []
         if t.elementCount == 0 && t.rank != 1 { suffixes.append("size=(\(t.shape.dims.map(String.init).joined(separator: ", "))\(t.rank == 1 ? "," : ""))") }
-        if t.dtype != .float32 && t.dtype != .int64 { suffixes.append("dtype=torch.\(t.dtype.info.torchName)") }
+        if t.dtype != .float32 && t.dtype != .int64 { suffixes.append("dtype=\(t.dtype.info.torchName)") }
         if t.dtype == .int64 && t.elementCount == 0 { suffixes.append("dtype=torch.int64") }
         if let creator = t.creator {
             let name = creator.definition.name
