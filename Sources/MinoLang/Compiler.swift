@@ -263,7 +263,8 @@ enum Calls {
             if let body = o.callable { return try body(args, keywords) }
             throw LangError.type("'\(o.typeName)' object is not callable")
         default:
-            throw LangError.type("'\(callee.typeName)' object is not callable (calling \(name), which is \(callee.repr.prefix(60)))")
+            let detail = name == "expression" ? "" : " (\(name) is \(callee.repr.prefix(60)))"
+            throw LangError.type("'\(callee.typeName)' object is not callable\(detail)")
         }
     }
 }

@@ -118,6 +118,9 @@ public final class Interpreter {
         let (code, size) = try compileTopLevel(form)
         do {
             return try code(Frame(size: size, parent: nil))
+        } catch var error as LangError {
+            if error.location == nil { error.location = form.location }
+            throw error
         } catch let control as ControlFlow {
             let word = control == .breakLoop ? "break" : "continue"
             throw LangError.syntax("'\(word)' outside a loop", at: form.location)
@@ -152,7 +155,8 @@ public final class Interpreter {
             do {
                 return try ExprConversion.expr(from: try function.call(Array(args)), at: form.location)
             } catch let error as LangError {
-                throw LispError(.macro, "\(name): \(error.message)", at: error.location ?? form.location)
+                let origin = error.location.map { " (raised at \($0))" } ?? ""
+                throw LispError(.macro, "\(name): \(error.message)\(origin)", at: form.location ?? error.location)
             }
         }
     }

@@ -324,7 +324,8 @@ enum SpecialForms {
                     }
                     return true
                 }
-            } catch let error as LangError {
+            } catch var error as LangError {
+                if error.location == nil { error.location = location }
                 throw error
             } catch let control as ControlFlow {
                 throw control
@@ -343,9 +344,13 @@ enum SpecialForms {
         guard let first = args.first else { throw syntax(form, "expects a test") }
         let test = try c.compile(first), body = try c.compileBody(Array(args.dropFirst()))
         let interpreter = c.interpreter
+        let location = form.location
         return { f in
             while try test(f).isTruthy() {
-                try interpreter.checkInterrupt()
+                do { try interpreter.checkInterrupt() } catch var error as LangError {
+                    error.location = location
+                    throw error
+                }
                 do { _ = try body(f) } catch ControlFlow.continueLoop { continue } catch ControlFlow.breakLoop { break }
             }
             return .none

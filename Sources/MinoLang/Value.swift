@@ -256,7 +256,7 @@ public enum Suggestions {
             let c = Array(candidate.lowercased())
             guard abs(c.count - target.count) <= 3 else { continue }
             let d = distance(target, c)
-            let limit = max(1, min(3, target.count / 3))
+            let limit = target.count <= 3 ? 1 : min(3, max(2, target.count / 3))
             if d <= limit, best.map({ d < $0.1 || (d == $0.1 && candidate < $0.0) }) ?? true {
                 best = (candidate, d)
             }
@@ -264,20 +264,23 @@ public enum Suggestions {
         return best?.0
     }
 
-    /// Levenshtein distance.
+    /// Edit distance with adjacent transpositions (optimal string alignment): `rleu` is
+    /// one edit from `relu`.
     static func distance(_ a: [Character], _ b: [Character]) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = previous
+        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
         for i in 1...a.count {
-            current[0] = i
             for j in 1...b.count {
-                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1,
-                                       previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = Swift.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = Swift.min(d[i][j], d[i - 2][j - 2] + 1)
+                }
             }
-            swap(&previous, &current)
         }
-        return previous[b.count]
+        return d[a.count][b.count]
     }
 }
