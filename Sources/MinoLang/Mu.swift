@@ -83,13 +83,19 @@ public final class MuObject: ModuleValue {
     }
 
     /// Where this mu sits in the model being called: `FeedForward.linear-to-hidden`.
+    /// The mus being called are on the interpreter's stack with their components'
+    /// values; a child's name is the component of its parent that holds it.
     func path() -> String {
-        let stack = interpreter.muStack
-        guard let top = stack.lastIndex(where: { $0.0 === self }) else { return moduleName }
-        var names: [String] = [stack[0].0.moduleName]
-        for i in stack.indices.dropFirst() where i <= top {
-            let (parent, values) = stack[i - 1]
-            let child = stack[i].0
+        var chain = interpreter.muStack.map { ($0.0, $0.1) }
+        if let top = chain.lastIndex(where: { $0.0 === self }) {
+            chain = Array(chain[...top])
+        } else {
+            chain.append((self, []))
+        }
+        var names: [String] = [chain[0].0.moduleName]
+        for i in chain.indices.dropFirst() {
+            let (parent, values) = chain[i - 1]
+            let child = chain[i].0
             let slot = values.firstIndex { if case .object(let o) = $0 { return o === child }; return false }
             names.append(slot.map { parent.definition.components[$0] } ?? child.moduleName)
         }
