@@ -13,7 +13,8 @@ public final class ReplSession {
     public private(set) var pending = ""
     /// True after `(quit)` or `(exit)`.
     public private(set) var quitRequested = false
-    private var lineNumber = 0
+    /// The session line on which `pending` starts.
+    private var pendingLine = 1
 
     public init(interpreter: Interpreter) {
         self.interpreter = interpreter
@@ -21,26 +22,38 @@ public final class ReplSession {
 
     /// Adds a line; evaluates every complete form it finishes.
     public func feed(_ line: String) -> [Output] {
+        if pending.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            pendingLine += pending.filter { $0 == "\n" }.count
+            pending = ""
+        }
         pending += line
-        lineNumber += 1
         var outputs: [Output] = []
+        defer {
+            if pending.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                pendingLine += pending.filter { $0 == "\n" }.count
+                pending = ""
+            }
+        }
         while !pending.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            var reader = Reader(pending, file: "<repl>")
+            var reader = Reader(pending, file: "<repl>", firstLine: pendingLine)
             let form: Expr?
             do {
                 form = try reader.next()
             } catch let error as LispError {
                 if ReplSession.isIncomplete(error) { break }
                 outputs.append(Output(text: LangError(error).description, isError: true))
+                pendingLine += pending.filter { $0 == "\n" }.count
                 pending = ""
                 break
             } catch {
                 outputs.append(Output(text: "\(error)", isError: true))
+                pendingLine += pending.filter { $0 == "\n" }.count
                 pending = ""
                 break
             }
             guard let form else { pending = ""; break }
             pending = ReplSession.remainder(of: pending, after: reader)
+            pendingLine = reader.currentLine
             if let head = form.headSymbol, ["quit", "exit"].contains(head), form.listItems?.count == 1 {
                 quitRequested = true
                 return outputs
