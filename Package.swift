@@ -101,7 +101,7 @@ let frontEnds: [Target] = [
         path: "Sources/MinoCLI", swiftSettings: swift5),
 
     // Benchmarks against PyTorch and raw OpenBLAS (`make bench`).
-    .executableTarget(name: "MinoBench", dependencies: ["Mino", "CBLAS"], path: "Benchmarks/MinoBench",
+    .executableTarget(name: "MinoBench", dependencies: ["Mino", "MinoLang", "CBLAS"], path: "Benchmarks/MinoBench",
                       swiftSettings: swift5),
 ]
 

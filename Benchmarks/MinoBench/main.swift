@@ -17,6 +17,8 @@ do {
     let arguments = Array(CommandLine.arguments.dropFirst())
     if arguments.first == "train-child" {
         try BenchDriver.trainChild(Array(arguments.dropFirst()))
+    } else if arguments.first == "mu-train-child" {
+        try LanguageBench.muTrainChild(Array(arguments.dropFirst()))
     } else if arguments.first == "tiny-loop" {
         try TinyBench.loop(Array(arguments.dropFirst()))
     } else {

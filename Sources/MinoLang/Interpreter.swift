@@ -235,15 +235,22 @@ private final class Outcome<T>: @unchecked Sendable {
 public struct CompiledForms {
     let forms: [(Code, Int)]
     let interpreter: Interpreter
+    /// Forms without locals share one empty frame: nothing to allocate per run.
+    private let emptyFrame = Frame(size: 0, parent: nil)
+
+    init(forms: [(Code, Int)], interpreter: Interpreter) {
+        self.forms = forms
+        self.interpreter = interpreter
+    }
 
     /// Runs every form on the calling thread; returns the last value.
     @discardableResult
     public func run() throws -> Value {
         let previous = Interpreter.current
-        Interpreter.current = interpreter
-        defer { Interpreter.current = previous }
+        if previous !== interpreter { Interpreter.current = interpreter }
+        defer { if previous !== interpreter { Interpreter.current = previous } }
         var last = Value.none
-        for (code, size) in forms { last = try code(Frame(size: size, parent: nil)) }
+        for (code, size) in forms { last = try code(size == 0 ? emptyFrame : Frame(size: size, parent: nil)) }
         return last
     }
 }

@@ -192,9 +192,23 @@ enum Iteration {
 
 extension Interpreter {
     /// The interpreter evaluating on this thread (for tensor methods that draw random numbers
-    /// or make tensors on the program's backend).
+    /// or make tensors on the program's backend). A pthread key: read on every run of
+    /// compiled forms, so it must cost nanoseconds, not a dictionary lookup.
     static var current: Interpreter? {
-        get { Thread.current.threadDictionary["mino.interpreter"] as? Interpreter }
-        set { Thread.current.threadDictionary["mino.interpreter"] = newValue }
+        get {
+            guard let raw = pthread_getspecific(currentKey) else { return nil }
+            return Unmanaged<Interpreter>.fromOpaque(raw).takeUnretainedValue()
+        }
+        set {
+            // Unretained: every setter restores the previous value before the interpreter
+            // it names can go away (evaluate, runMain and run set it around their work).
+            pthread_setspecific(currentKey, newValue.map { Unmanaged.passUnretained($0).toOpaque() })
+        }
     }
+
+    private static let currentKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 }

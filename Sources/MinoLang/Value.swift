@@ -15,7 +15,7 @@ public enum Value {
     case float(Double)
     case string(String)
     case keyword(String)
-    case form(Expr)
+    indirect case form(Expr)
     case list(ListBox)
     case tuple([Value])
     case dict(DictBox)
