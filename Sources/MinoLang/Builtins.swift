@@ -243,6 +243,7 @@ enum Builtins {
         def1("float?") { v in if case .float = v { return .bool(true) }; return .bool(false) }
         def1("numeric?") { v in .bool(v.isNumeric) }
         def1("symbol?") { v in if case .form(let e) = v, e.symbolName != nil { return .bool(true) }; return .bool(false) }
+        def1("expression?") { v in if case .form(let e) = v, e.isList { return .bool(true) }; return .bool(false) }
         def1("keyword?") { v in if case .keyword = v { return .bool(true) }; return .bool(false) }
         def1("list?") { v in if case .list = v { return .bool(true) }; return .bool(false) }
         def1("tuple?") { v in if case .tuple = v { return .bool(true) }; return .bool(false) }

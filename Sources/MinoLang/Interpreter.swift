@@ -18,6 +18,8 @@ public final class Interpreter {
     public let globals = Globals()
     public let macros: MacroTable
     public let gensyms = Gensym()
+    /// The program's specs (`spec/def`), generators and function specs.
+    public let specs = SpecRegistry()
     /// Where tensors made by the program live.
     public let backend: any Backend
     /// Where `print` writes (standard output by default).
@@ -48,6 +50,7 @@ public final class Interpreter {
         self.backend = backend
         self.output = output
         self.macros = MacroTable.standard()
+        for (name, macro) in Preludes.core { macros.define(name, macro) }
         self.generator = RandomGenerator(seed: seed)
         self.library = ModuleLibrary(interpreter: self)
         Builtins.install(into: self)

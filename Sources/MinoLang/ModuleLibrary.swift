@@ -15,7 +15,7 @@ final class ModuleLibrary {
         provides = [
             "mino.mu": ["defmu", "mu", "bind"],
             "mino.thread": ThreadingMacros.names,
-            "mino.spec": [],
+            "mino.spec": Array(SpecForms.table.keys).sorted(),
             "hytorch.core": ["|setv"],
             "hytorch.thread": ThreadingMacros.names,
             "hytorch.match": ["pat-refract"],
@@ -73,6 +73,25 @@ final class ModuleLibrary {
 /// The seeds' helper modules, written in Swift.
 enum Preludes {
     /// `(|setv [a b] [e1 e2])` → `(do (setv a e1) (setv b e2))` (HyTorch's parallel assignment).
+    /// Hy's core macros that Mino's standard table lacks, defined in every interpreter.
+    static let core: [String: MacroExpander] = [
+        // (lfor x xs [y ys …] expr) → a list built by a for loop.
+        "lfor": { form, context in
+            let items = Array((form.listItems ?? []).dropFirst())
+            guard items.count >= 3, items.count % 2 == 1 else {
+                throw LispError(.macro, "lfor expects (lfor target sequence … expression)", at: form.location)
+            }
+            let at = form.location
+            let list = context.gensym("lfor", at: at)
+            let header = Expr.vector(Array(items.dropLast()), at: at)
+            let append = Expr.list([.symbol(".append", at: at), list, items[items.count - 1]], at: at)
+            return .list([.symbol("do", at: at),
+                          .list([.symbol("setv", at: at), list, .vector([], at: at)], at: at),
+                          .list([.symbol("for", at: at), header, append], at: at),
+                          list], at: at)
+        },
+    ]
+
     static let macros: [String: MacroExpander] = [
         "|setv": { form, _ in
             let items = form.listItems ?? []

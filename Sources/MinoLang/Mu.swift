@@ -33,6 +33,8 @@ public final class MuObject: ModuleValue {
     /// Bound defaults by component (Hy spelling).
     public private(set) var bindings: [String: Value]
     public var training = true
+    /// A spec that `bind` checks (`spec/constrain`).
+    public var spec: Spec?
     unowned let interpreter: Interpreter
 
     init(_ definition: MuDefinition, bindings: [String: Value], interpreter: Interpreter) {
@@ -115,7 +117,10 @@ public final class MuObject: ModuleValue {
             try MuObject.checkBindable(value, c, moduleName)
             if case .none = value { updated[c] = nil } else { updated[c] = value }
         }
-        return MuObject(definition, bindings: updated, interpreter: interpreter)
+        let made = MuObject(definition, bindings: updated, interpreter: interpreter)
+        made.spec = spec
+        if let spec, !pairs.isEmpty { try interpreter.specs.conform(spec, .object(made)) }
+        return made
     }
 
     static func checkBindable(_ value: Value, _ component: String, _ owner: String) throws {
@@ -180,6 +185,8 @@ public final class MuObject: ModuleValue {
 final class MuClass: LangObject {
     let definition: MuDefinition
     unowned let interpreter: Interpreter
+    /// A spec every mu it makes must conform to (`spec/constrain`).
+    var spec: Spec?
     init(_ definition: MuDefinition, interpreter: Interpreter) {
         self.definition = definition
         self.interpreter = interpreter
@@ -195,7 +202,10 @@ final class MuClass: LangObject {
             var pairs = zip(components, args).map { ($0.0, $0.1) }
             pairs += keywords
             let empty = MuObject(self.definition, bindings: [:], interpreter: self.interpreter)
-            return .object(try empty.bound(pairs))
+            empty.spec = self.spec
+            let made = try empty.bound(pairs)
+            if let spec = self.spec, pairs.isEmpty { try self.interpreter.specs.conform(spec, .object(made)) }
+            return .object(made)
         }
     }
     func attribute(_ name: String) throws -> Value {

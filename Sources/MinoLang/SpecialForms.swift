@@ -17,6 +17,7 @@ enum SpecialForms {
             ".": dotForm, "try": tryForm, "raise": raiseForm, "assert": assertForm, "with": withForm,
         ]
         for (name, form) in MuForms.table { t[name] = form }
+        for (name, form) in SpecForms.table { t[name] = form }
         return t
     }()
 
