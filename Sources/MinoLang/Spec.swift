@@ -121,7 +121,11 @@ public final class SpecRegistry {
             return true
         case .keys(let pairs):
             for (key, s) in pairs {
-                guard let v = SpecRegistry.member(value, key) else { return false }
+                guard let v = SpecRegistry.member(value, key) else {
+                    trace.append(SpecEntry(spec: "keys", path: (path + [key]).joined(separator: "."),
+                                           predicate: "has \(key)", value: .none, passed: false))
+                    return false
+                }
                 if try !check(s, v, path: path + [key]) { return false }
             }
             return true
@@ -147,7 +151,13 @@ public final class SpecRegistry {
                 } else {
                     found = m.ownParameters.first { $0.name == mangled }.map { .parameter($0.tensor) }
                 }
-                guard let v = found else { return false }
+                guard let v = found else {
+                    // Say why: the component is missing, or holds something else.
+                    let held = SpecRegistry.member(value, key) ?? .none
+                    trace.append(SpecEntry(spec: wantModules ? "modules" : "parameters", path: (path + [key]).joined(separator: "."),
+                                           predicate: wantModules ? "a module" : "a parameter", value: held, passed: false))
+                    return false
+                }
                 if try !check(s, v, path: path + [Mangling.unmangle(mangled) == key ? key : Mangling.unmangle(mangled)]) { return false }
             }
             return true

@@ -255,17 +255,31 @@ enum SpecForms {
         }
     }
 
-    /// The code argument of search/replace: quoted as written, or the value of `~expr`.
-    static func codeArgument(_ form: Expr, _ c: Compiler) throws -> Code {
-        if let inner = form.argumentOfWrapper("unquote") { return try c.compile(inner) }
-        let v = Value.form(form)
-        return { _ in v }
+    /// The code arguments of search/replace: quoted as written (MinoTauro's rule), or
+    /// `:value expr` for code held in a variable.
+    static func codeArguments(_ args: ArraySlice<Expr>, _ c: Compiler, _ form: Expr) throws -> [Code] {
+        var codes: [Code] = []
+        var i = args.startIndex
+        while i < args.endIndex {
+            if args[i].keywordName == "value" {
+                guard i + 1 < args.endIndex else { throw SpecialForms.syntax(form, ":value needs an expression") }
+                codes.append(try c.compile(args[i + 1]))
+                i += 2
+            } else {
+                let v = Value.form(args[i])
+                codes.append { _ in v }
+                i += 1
+            }
+        }
+        return codes
     }
 
     /// `(spec/search spec code)`: every sub-form of the (quoted) code that satisfies spec, pre-order.
     static func search(_ c: Compiler, _ args: [Expr], _ form: Expr) throws -> Code {
-        guard args.count == 2 else { throw SpecialForms.syntax(form, "expects a spec and code") }
-        let s = try designator(args[0], c), code = try codeArgument(args[1], c)
+        guard args.count >= 2 else { throw SpecialForms.syntax(form, "expects a spec and code") }
+        let codes = try codeArguments(args.dropFirst(), c, form)
+        guard codes.count == 1 else { throw SpecialForms.syntax(form, "expects a spec and code (or :value expression)") }
+        let s = try designator(args[0], c), code = codes[0]
         let registry = c.interpreter.specs
         return { f in
             let spec = try s(f)
@@ -284,8 +298,10 @@ enum SpecForms {
 
     /// `(spec/replace spec code replacement)`: bottom-up, every sub-form satisfying spec replaced.
     static func replaceForm(_ c: Compiler, _ args: [Expr], _ form: Expr) throws -> Code {
-        guard args.count == 3 else { throw SpecialForms.syntax(form, "expects a spec, code and a replacement") }
-        let s = try designator(args[0], c), code = try codeArgument(args[1], c), replacement = try codeArgument(args[2], c)
+        guard args.count >= 3 else { throw SpecialForms.syntax(form, "expects a spec, code and a replacement") }
+        let codes = try codeArguments(args.dropFirst(), c, form)
+        guard codes.count == 2 else { throw SpecialForms.syntax(form, "expects a spec, code and a replacement (each may be :value expression)") }
+        let s = try designator(args[0], c), code = codes[0], replacement = codes[1]
         let registry = c.interpreter.specs
         return { f in
             let spec = try s(f)
