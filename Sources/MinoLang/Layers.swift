@@ -105,7 +105,16 @@ final class LayerObject: ModuleValue {
 }
 
 /// `torch.optim.SGD`, `Adam`, `AdamW` over the Model layer's optimizers.
-final class OptimizerObject: LangObject {
+final class OptimizerObject: LangObject, MethodCalling {
+    func callMethod(_ name: String, _ args: [Value], _ keywords: [(String, Value)]) throws -> Value? {
+        guard args.isEmpty, keywords.isEmpty else { return nil }
+        switch name {
+        case "step": try optimizer.step(); return Value.none
+        case "zero_grad": optimizer.zeroGrad(); return Value.none
+        default: return nil
+        }
+    }
+
     let name: String
     let optimizer: Optimizer
     init(_ name: String, _ optimizer: Optimizer) {

@@ -39,6 +39,7 @@ enum Methods {
         case .dict(let d):
             return try CollectionMethods.dict(d, name, args)
         case .object(let o):
+            if let direct = o as? MethodCalling, let result = try direct.callMethod(name, args, keywords) { return result }
             let member = try o.attribute(name)
             return try Calls.call(member, args, keywords, name: name)
         case .tuple(let t):
@@ -52,6 +53,13 @@ enum Methods {
         }
         throw LangError.attribute("'\(target.typeName)' object has no attribute '\(name)'")
     }
+}
+
+/// Objects that answer some method calls directly, without making a bound function
+/// first (the optimizer's `.step` and `.zero_grad`, once per training step).
+protocol MethodCalling {
+    /// The result, or nil when `name` is not one of the direct methods.
+    func callMethod(_ name: String, _ args: [Value], _ keywords: [(String, Value)]) throws -> Value?
 }
 
 /// `(get x k)` and `(setv (get x k) v)`.

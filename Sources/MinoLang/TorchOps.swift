@@ -16,7 +16,12 @@ enum TorchOps {
     static func function(_ op: OpDefinition, name: String) -> Function {
         let (tensorNames, attributeParameters) = signature(op)
         let variadic = op.signature.variadic
+        // Ops without attributes, called with their tensors only (torch.sigmoid x): no binding.
+        let plain = attributeParameters.isEmpty && !variadic && op.implementation == nil
         return Function(name, sourceName: name) { args, keywords in
+            if plain, keywords.isEmpty, args.count == tensorNames.count {
+                return .tensor(try Dispatch.apply(op, try tensorArguments(args, name)))
+            }
             let bound = try bind(name, tensorNames + attributeParameters.map(\.name), attributeParameters,
                                  args, keywords, variadicFirst: variadic)
             return try apply(op, name, tensorNames, bound)
@@ -221,6 +226,7 @@ enum TorchOps {
     /// Tensor arguments: tensors as they are; numbers and nested lists as tensors on the
     /// backend (and, for numbers, in the dtype) of the other tensors.
     static func tensorArguments(_ values: [Value], _ name: String) throws -> [Tensor] {
+        if values.count == 1, let t = values[0].tensor { return [t] }
         let reference = values.lazy.compactMap(\.tensor).first
         guard let reference else {
             guard let interpreter = Interpreter.current else {

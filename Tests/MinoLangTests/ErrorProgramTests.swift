@@ -52,6 +52,8 @@ final class ErrorProgramTests: XCTestCase {
         ("(require [mino.mu [*]])\n(defmu M [x w] (* x w))\n((M) 2)", "bad.mu:3:1: M: component w is not bound"),
         ("(require [mino.mu [*]])\n(bind (mu [x w] x) :w)", "bad.mu:2:1: bind: arguments must be :component value pairs, found 1 form after the mu"),
         ("(require [mino.mu [*]])\n(bind (mu [x w] x) :v 1)", "bad.mu:2:1: bind: μ has no component v; components: [x w]"),
+        ("(require [mino.mu [*]])\n(bind (mu [x w] x) :w 'code)", "bad.mu:2:1: bind: μ.w cannot be bound to quoted code; evaluate it first"),
+        ("(require [mino.mu [*]])\n((bind (mu [x f] (f x)) :f 3) 1)", "bad.mu:2:18: 'int' object is not callable (f is 3)"),
         ("(require [mino.mu [*]])\n(bind 5 :w 1)", "bad.mu:2:1: bind: argument 1 must be a mu, found int"),
         ("(require [mino.mu [*]])\n((mu [x w] x) 1 2 3)", "bad.mu:2:1: μ: takes 2 components [x w] but 3 arguments were given"),
         ("(import torch)\n(torch.zeros -1)", "bad.mu:2:1: torch.zeros(): negative dimension -1 in size [-1]"),
