@@ -16,6 +16,8 @@ public struct LangError: Error, CustomStringConvertible {
     public var trace: [(name: String, location: SourceLocation?)] = []
     /// The value a program raised (`raise`), kept so that `except [e …]` binds it.
     public var payload: Value?
+    /// Where in a model the error happened (`FeedForward.linear-to-hidden`), once a mu named it.
+    public var modelPath: String?
 
     public init(_ pythonType: String, _ message: String, at location: SourceLocation? = nil) {
         self.pythonType = pythonType

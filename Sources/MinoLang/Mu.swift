@@ -76,12 +76,22 @@ public final class MuObject: ModuleValue {
             if let v = values[i] ?? bindings[c] {
                 resolved.append(v)
             } else {
-                throw LangError("ValueError", "\(path()): component \(c) is not bound")
+                var error = LangError("ValueError", "\(path()): component \(c) is not bound")
+                error.modelPath = path()
+                throw error
             }
         }
         interpreter.muStack.append((self, resolved))
         defer { interpreter.muStack.removeLast() }
-        return try definition.function.call(resolved)
+        do {
+            return try definition.function.call(resolved)
+        } catch var error as LangError where error.modelPath == nil {
+            // The innermost mu names where in the model the error happened.
+            let where_ = path()
+            error.modelPath = where_
+            error.message = "in \(where_): " + error.message
+            throw error
+        }
     }
 
     /// Where this mu sits in the model being called: `FeedForward.linear-to-hidden`.

@@ -53,7 +53,7 @@ final class ErrorProgramTests: XCTestCase {
         ("(require [mino.mu [*]])\n(bind (mu [x w] x) :w)", "bad.mu:2:1: bind: arguments must be :component value pairs, found 1 form after the mu"),
         ("(require [mino.mu [*]])\n(bind (mu [x w] x) :v 1)", "bad.mu:2:1: bind: μ has no component v; components: [x w]"),
         ("(require [mino.mu [*]])\n(bind (mu [x w] x) :w 'code)", "bad.mu:2:1: bind: μ.w cannot be bound to quoted code; evaluate it first"),
-        ("(require [mino.mu [*]])\n((bind (mu [x f] (f x)) :f 3) 1)", "bad.mu:2:18: 'int' object is not callable (f is 3)"),
+        ("(require [mino.mu [*]])\n((bind (mu [x f] (f x)) :f 3) 1)", "bad.mu:2:18: in μ: 'int' object is not callable (f is 3)"),
         ("(require [mino.mu [*]])\n(bind 5 :w 1)", "bad.mu:2:1: bind: argument 1 must be a mu, found int"),
         ("(require [mino.mu [*]])\n((mu [x w] x) 1 2 3)", "bad.mu:2:1: μ: takes 2 components [x w] but 3 arguments were given"),
         ("(import torch)\n(torch.zeros -1)", "bad.mu:2:1: torch.zeros(): negative dimension -1 in size [-1]"),
@@ -87,6 +87,25 @@ final class ErrorProgramTests: XCTestCase {
             model.mu:2:20: matmul: shapes [100 10] and [32 10]: inner dimensions 10 and 32 differ
               in linear (model.mu:2:1)
               in forward (model.mu:3:1)
+            """)
+    }
+
+    /// An op's error inside a model names where in the model it happened.
+    func testErrorsInsideModelsNameTheComponent() throws {
+        let source = """
+            (require [mino.mu [*]] [mino.thread [*]])
+            (import torch)
+            (defmu Affine [x w b] (-> x (@ w) (+ b)))
+            (defmu FeedForward [x linear-to-hidden linear-to-output] (-> x linear-to-hidden torch.sigmoid linear-to-output))
+            (setv model (FeedForward :linear-to-hidden (Affine :w (torch.ones 10 32) :b (torch.zeros 32))
+                                     :linear-to-output (Affine :w (torch.ones 10 1) :b (torch.zeros 1))))
+            (model (torch.ones 100 10))
+            """
+        let outcome = ProgramRunner.run(source: source, file: "model.mu", backend: try LangTestSupport.backend("reference"))
+        XCTAssertEqual(outcome.error, """
+            model.mu:3:29: in FeedForward.linear-to-output: matmul: shapes [100 32] and [10 1]: inner dimensions 32 and 10 differ
+              in Affine (model.mu:3:1)
+              in FeedForward (model.mu:4:1)
             """)
     }
 
