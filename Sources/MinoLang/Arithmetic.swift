@@ -35,7 +35,7 @@ enum Arith {
 
     private static func checkRepeat(_ count: Int, _ n: Int) throws {
         let (total, overflow) = count.multipliedReportingOverflow(by: Swift.max(n, 0))
-        guard !overflow, total <= 1 << 30 else {
+        guard !overflow, total <= 1 << 26 else {
             throw LangError("MemoryError", "repeating \(count) elements \(n) times is too large")
         }
     }

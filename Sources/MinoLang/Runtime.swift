@@ -190,8 +190,14 @@ enum Iteration {
         }
     }
 
+    /// Longest sequence made from a range or a tensor in one piece (`list`, `sorted`…).
+    static let maxMaterialized = 1 << 26
+
     static func array(_ value: Value) throws -> [Value] {
         if let items = value.sequenceItems() { return items }
+        if case .object(let r as RangeObject) = value, r.count > maxMaterialized {
+            throw LangError("MemoryError", "\(r.str) has \(r.count) elements, more than the \(maxMaterialized) a list may hold")
+        }
         var out: [Value] = []
         try forEach(value) { out.append($0); return true }
         return out

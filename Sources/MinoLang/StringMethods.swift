@@ -188,7 +188,7 @@ enum PyFormat {
         if s.first == "." {
             s = s.dropFirst()
             let p = String(s.prefix { $0.isNumber })
-            precision = Int(p)
+            precision = Int(p).map { Swift.min($0, 100) }
             s = s.dropFirst(p.count)
         }
         let type = s.first
@@ -228,7 +228,7 @@ enum PyFormat {
         }
         if sign == "+", let x = number, x >= 0 { body = "+" + body }
         if sign == " ", let x = number, x >= 0 { body = " " + body }
-        let width = Int(widthText) ?? 0
+        let width = Swift.min(Int(widthText) ?? 0, 10_000)
         guard body.count < width else { return body }
         let pad = width - body.count
         let padding = String(repeating: fill, count: pad)

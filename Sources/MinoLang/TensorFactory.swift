@@ -2,6 +2,10 @@ import MinoCore
 
 /// Tensors from program values: `torch.tensor [[1 2] [3 4]]`, `torch.zeros (, 2 3)`.
 enum TensorFactory {
+    /// The most elements a tensor made from `.mu` code may have (8 GiB of float32): larger
+    /// requests are errors before any memory is asked for.
+    static let maxElements = 1 << 31
+
     /// A shape from `(, 2 3)`, `[2 3]`, a `torch.Size`, or separate integers.
     static func shape(_ args: [Value], _ name: String) throws -> Shape {
         var dims: [Int]
@@ -22,8 +26,8 @@ enum TensorFactory {
         var count = 1
         for d in dims {
             let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= 1 << 40 else {
-                throw LangError("RuntimeError", "\(name)(): size \(Shape(dims)) is too large to allocate")
+            guard !overflow, product <= maxElements else {
+                throw LangError("RuntimeError", "\(name)(): size \(Shape(dims)) is too large to allocate (more than \(maxElements) elements)")
             }
             count = product
         }

@@ -211,7 +211,12 @@ extension Value {
 
 /// Python's `==`: numbers across int/float/bool, sequences elementwise, forms structurally,
 /// objects by identity.
-public func pyEqual(_ a: Value, _ b: Value) -> Bool {
+public func pyEqual(_ a: Value, _ b: Value) -> Bool { pyEqual(a, b, depth: 0) }
+
+private func pyEqual(_ a: Value, _ b: Value, depth: Int) -> Bool {
+    // Lists that contain themselves: unequal past this depth rather than a stack overflow.
+    guard depth < 500 else { return false }
+    let elementsEqual = { (x: [Value], y: [Value]) in x.count == y.count && zip(x, y).allSatisfy { pyEqual($0, $1, depth: depth + 1) } }
     switch (a, b) {
     case (.none, .none): return true
     case (.string(let x), .string(let y)): return x == y
@@ -220,7 +225,7 @@ public func pyEqual(_ a: Value, _ b: Value) -> Bool {
     case (.list(let x), .list(let y)): return x === y || elementsEqual(x.items, y.items)
     case (.tuple(let x), .tuple(let y)): return elementsEqual(x, y)
     case (.dict(let x), .dict(let y)):
-        return x === y || (x.count == y.count && x.pairs.allSatisfy { k, v in y.get(k).map { pyEqual($0, v) } ?? false })
+        return x === y || (x.count == y.count && x.pairs.allSatisfy { k, v in y.get(k).map { pyEqual($0, v, depth: depth + 1) } ?? false })
     case (.tensor(let x), .tensor(let y)), (.parameter(let x), .parameter(let y)),
          (.tensor(let x), .parameter(let y)), (.parameter(let x), .tensor(let y)): return x === y
     case (.function(let x), .function(let y)): return x === y
@@ -237,9 +242,6 @@ public func pyEqual(_ a: Value, _ b: Value) -> Bool {
     }
 }
 
-private func elementsEqual(_ a: [Value], _ b: [Value]) -> Bool {
-    a.count == b.count && zip(a, b).allSatisfy { pyEqual($0, $1) }
-}
 
 /// Nearest-name suggestions for unknown names and attributes.
 public enum Suggestions {

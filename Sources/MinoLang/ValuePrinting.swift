@@ -8,7 +8,47 @@ import MinoLisp
 
 extension Value {
     /// Hy's repr.
-    public var repr: String {
+    public var repr: String { Value.guarded { reprInside() } }
+
+    /// Python's str.
+    public var str: String { Value.guarded { strInside() } }
+
+    /// Printing nests through lists and dicts; a list that contains itself prints as
+    /// `[...]` (as Python's), and nesting deeper than `maxPrintDepth` is elided.
+    static let maxPrintDepth = 200
+
+    /// What the printing on this thread is inside of.
+    private final class PrintState {
+        var depth = 0
+        var open: Set<ObjectIdentifier> = []
+    }
+
+    private static var printState: PrintState {
+        let key = "mino.printState"
+        if let state = Thread.current.threadDictionary[key] as? PrintState { return state }
+        let state = PrintState()
+        Thread.current.threadDictionary[key] = state
+        return state
+    }
+
+    private static func guarded(_ body: () -> String) -> String {
+        let state = printState
+        guard state.depth < maxPrintDepth else { return "..." }
+        state.depth += 1
+        defer { state.depth -= 1 }
+        return body()
+    }
+
+    private static func container(_ object: AnyObject, _ body: () -> String) -> String {
+        let state = printState
+        let id = ObjectIdentifier(object)
+        guard !state.open.contains(id) else { return "[...]" }
+        state.open.insert(id)
+        defer { state.open.remove(id) }
+        return body()
+    }
+
+    private func reprInside() -> String {
         switch self {
         case .none: return "None"
         case .bool(let b): return b ? "True" : "False"
@@ -17,9 +57,9 @@ extension Value {
         case .string(let s): return Printer.string(s)
         case .keyword(let k): return ":" + k
         case .form(let e): return "'" + Printer.oneLine(e)
-        case .list(let l): return "[" + l.items.map(\.repr).joined(separator: " ") + "]"
+        case .list(let l): return Value.container(l) { "[" + l.items.map(\.repr).joined(separator: " ") + "]" }
         case .tuple(let t): return t.isEmpty ? "(,)" : "(, " + t.map(\.repr).joined(separator: " ") + ")"
-        case .dict(let d): return "{" + d.pairs.map { "\($0.repr) \($1.repr)" }.joined(separator: " ") + "}"
+        case .dict(let d): return Value.container(d) { "{" + d.pairs.map { "\($0.repr) \($1.repr)" }.joined(separator: " ") + "}" }
         case .tensor(let t): return TensorPrinter.repr(t, parameter: false)
         case .parameter(let t): return TensorPrinter.repr(t, parameter: true)
         case .function(let f): return "<function \(f.name)>"
@@ -27,14 +67,13 @@ extension Value {
         }
     }
 
-    /// Python's str.
-    public var str: String {
+    private func strInside() -> String {
         switch self {
         case .string(let s): return s
         case .form(let e): return Printer.oneLine(e)
-        case .list(let l): return "[" + l.items.map(\.pyRepr).joined(separator: ", ") + "]"
+        case .list(let l): return Value.container(l) { "[" + l.items.map(\.pyRepr).joined(separator: ", ") + "]" }
         case .tuple(let t): return t.count == 1 ? "(\(t[0].pyRepr),)" : "(" + t.map(\.pyRepr).joined(separator: ", ") + ")"
-        case .dict(let d): return "{" + d.pairs.map { "\($0.pyRepr): \($1.pyRepr)" }.joined(separator: ", ") + "}"
+        case .dict(let d): return Value.container(d) { "{" + d.pairs.map { "\($0.pyRepr): \($1.pyRepr)" }.joined(separator: ", ") + "}" }
         case .object(let o): return o.str
         default: return repr
         }

@@ -58,6 +58,8 @@ final class ErrorProgramTests: XCTestCase {
         ("(require [mino.mu [*]])\n((mu [x w] x) 1 2 3)", "bad.mu:2:1: μ: takes 2 components [x w] but 3 arguments were given"),
         ("(import torch)\n(torch.zeros -1)", "bad.mu:2:1: torch.zeros(): negative dimension -1 in size [-1]"),
         ("(import torch)\n(torch.zeros 100000000 100000000)", "bad.mu:2:1: torch.zeros(): size [100000000 100000000] is too large to allocate"),
+        ("(list (range 100000000000))", "bad.mu:1:1: range(0, 100000000000) has 100000000000 elements, more than the 67108864 a list may hold"),
+        ("(import torch)\n(torch.ones 1000000000000)", "bad.mu:2:1: torch.ones(): size [1000000000000] is too large to allocate"),
         ("(* \"ab\" 10000000000)", "bad.mu:1:1: repeating 2 elements 10000000000 times is too large"),
         ("(while True 1)", "bad.mu:1:1: stopped after 100000 loop iterations"),
         ("(defmain [&rest args] (raise (RuntimeError \"in main\")))", "bad.mu:1:23: in main"),
