@@ -11,7 +11,7 @@ import MinoLisp
 /// the next.
 ///
 /// ```swift
-/// let mu = try Interpreter(backend: try Mino.backend(named: "reference"))
+/// let mu = Interpreter(backend: try Mino.backend(named: "reference"))
 /// print(try mu.evaluate(source: "(+ 1 2)").repr)   // 3
 /// ```
 public final class Interpreter {
@@ -41,7 +41,7 @@ public final class Interpreter {
     var muStack: [(MuObject, [Value])] = []
     /// The builtin operator functions, to tell them from user redefinitions.
     var operatorFunctions: [String: Function] = [:]
-    /// Training mode for dropout and the like (`.train` / `.eval` on a model).
+    /// The modules `import` and `require` find (made with the interpreter, never nil after init).
     var library: ModuleLibrary!
 
     public init(backend: any Backend, output: @escaping (String) -> Void = { text in
