@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import MinoCore
 import MinoCPU
 import RealModule
@@ -56,6 +61,16 @@ public enum ReferenceMath {
         return e / (1 + e)
     }
 
+    /// xʸ over the whole real line, as C's `pow` and PyTorch define it: a negative
+    /// base with an integer exponent is finite ((−2)³ = −8, (−2)² = 4), with a
+    /// fractional one NaN; 0⁰ = 1; 0 to a negative power is +∞. (RealModule's
+    /// `pow` is defined for x > 0 only and gives NaN elsewhere.) Computed in
+    /// double precision, so float32 is correctly rounded up to the last bit.
+    @inline(__always)
+    public static func pow<T: BinaryFloatingPoint>(_ x: T, _ y: T) -> T {
+        T(Glibc.pow(Double(x), Double(y)))
+    }
+
     @inline(__always)
     static func flag<T: Numeric>(_ condition: Bool) -> T { condition ? 1 : 0 }
 
@@ -100,7 +115,7 @@ public enum ReferenceMath {
         case .sub: return CPUKernels.zip(a, b, shape: shape, to: d, T.self, T.self) { $0 - $1 }
         case .mul: return CPUKernels.zip(a, b, shape: shape, to: d, T.self, T.self) { $0 * $1 }
         case .div: return CPUKernels.zip(a, b, shape: shape, to: d, T.self, T.self) { $0 / $1 }
-        case .pow: return CPUKernels.zip(a, b, shape: shape, to: d, T.self, T.self) { T.pow($0, $1) }
+        case .pow: return CPUKernels.zip(a, b, shape: shape, to: d, T.self, T.self) { pow($0, $1) }
         case .maximum: return CPUKernels.zip(a, b, shape: shape, to: d, T.self, T.self) { maximum($0, $1) }
         case .minimum: return CPUKernels.zip(a, b, shape: shape, to: d, T.self, T.self) { minimum($0, $1) }
         case .equal: return CPUKernels.zip(a, b, shape: shape, to: d, T.self, T.self) { flag($0 == $1) }

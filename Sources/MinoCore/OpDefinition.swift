@@ -82,6 +82,10 @@ public enum ValueDomain: Sendable, Hashable {
     case separated
     /// Values in (0, 1) (probabilities, targets of binary cross-entropy).
     case unitInterval
+    /// `pow`'s whole real domain: bases negative, zero and positive; exponents
+    /// integers (where a negative base is defined) and fractions (where it gives
+    /// NaN), zero among them (the removable singularities of the derivatives).
+    case power
 }
 
 /// The shape of an op's inputs and attributes, as data.
