@@ -14,7 +14,8 @@ extension Tensor {
     public func tanh() throws -> Tensor { try Dispatch.apply(Ops.tanh, [self]) }
 
     public func pow(_ exponent: Tensor) throws -> Tensor { try Dispatch.apply(Ops.pow, [self, exponent]) }
-    public func pow(_ exponent: Double) throws -> Tensor { try pow(constant(exponent)) }
+    public func pow(_ exponent: Double) throws -> Tensor { try pow(number(exponent)) }
+    public func pow(_ exponent: Int) throws -> Tensor { try pow(number(exponent)) }
     public func maximum(_ other: Tensor) throws -> Tensor { try Dispatch.apply(Ops.maximum, [self, other]) }
     public func minimum(_ other: Tensor) throws -> Tensor { try Dispatch.apply(Ops.minimum, [self, other]) }
 
@@ -39,25 +40,48 @@ extension Tensor {
     public static func / (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.div, [a, b]) }
     public static prefix func - (a: Tensor) throws -> Tensor { try a.neg() }
 
-    // A number beside a tensor becomes a scalar of the tensor's dtype (PyTorch's rule),
-    // one shared constant per value rather than a new tensor each time.
-    public static func + (a: Tensor, b: Double) throws -> Tensor { try a + a.constant(b) }
-    public static func - (a: Tensor, b: Double) throws -> Tensor { try a - a.constant(b) }
-    public static func * (a: Tensor, b: Double) throws -> Tensor { try a * a.constant(b) }
-    public static func / (a: Tensor, b: Double) throws -> Tensor { try a / a.constant(b) }
-    public static func + (a: Double, b: Tensor) throws -> Tensor { try b.constant(a) + b }
-    public static func - (a: Double, b: Tensor) throws -> Tensor { try b.constant(a) - b }
-    public static func * (a: Double, b: Tensor) throws -> Tensor { try b.constant(a) * b }
-    public static func / (a: Double, b: Tensor) throws -> Tensor { try b.constant(a) / b }
+    /// A plain number beside a tensor, as PyTorch treats a Python number: a
+    /// floating-point number (`Double`, Python's `float`) beside an integer tensor
+    /// is a scalar of the default float dtype, so `int64 + 0.5` is float32; an
+    /// integer number (`Int`, Python's `int`) takes the tensor's dtype; and a
+    /// number never widens a float tensor (`float32 + 0.1` stays float32). One
+    /// shared constant per value rather than a new tensor each time.
+    public func number(_ value: Double) throws -> Tensor {
+        try ScalarConstants.shared.scalar(value, dtype: dtype.floatingPoint, on: backend)
+    }
+
+    /// An integer number beside a tensor: a scalar of the tensor's dtype (see ``number(_:)-Double``).
+    public func number(_ value: Int) throws -> Tensor { try constant(Double(value)) }
+
+    public static func + (a: Tensor, b: Double) throws -> Tensor { try a + a.number(b) }
+    public static func - (a: Tensor, b: Double) throws -> Tensor { try a - a.number(b) }
+    public static func * (a: Tensor, b: Double) throws -> Tensor { try a * a.number(b) }
+    public static func / (a: Tensor, b: Double) throws -> Tensor { try a / a.number(b) }
+    public static func + (a: Double, b: Tensor) throws -> Tensor { try b.number(a) + b }
+    public static func - (a: Double, b: Tensor) throws -> Tensor { try b.number(a) - b }
+    public static func * (a: Double, b: Tensor) throws -> Tensor { try b.number(a) * b }
+    public static func / (a: Double, b: Tensor) throws -> Tensor { try b.number(a) / b }
+    public static func + (a: Tensor, b: Int) throws -> Tensor { try a + a.number(b) }
+    public static func - (a: Tensor, b: Int) throws -> Tensor { try a - a.number(b) }
+    public static func * (a: Tensor, b: Int) throws -> Tensor { try a * a.number(b) }
+    public static func / (a: Tensor, b: Int) throws -> Tensor { try a / a.number(b) }
+    public static func + (a: Int, b: Tensor) throws -> Tensor { try b.number(a) + b }
+    public static func - (a: Int, b: Tensor) throws -> Tensor { try b.number(a) - b }
+    public static func * (a: Int, b: Tensor) throws -> Tensor { try b.number(a) * b }
+    public static func / (a: Int, b: Tensor) throws -> Tensor { try b.number(a) / b }
 
     public static func < (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.less, [a, b]) }
     public static func <= (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.lessEqual, [a, b]) }
     public static func > (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.greater, [a, b]) }
     public static func >= (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.greaterEqual, [a, b]) }
-    public static func < (a: Tensor, b: Double) throws -> Tensor { try a < a.constant(b) }
-    public static func <= (a: Tensor, b: Double) throws -> Tensor { try a <= a.constant(b) }
-    public static func > (a: Tensor, b: Double) throws -> Tensor { try a > a.constant(b) }
-    public static func >= (a: Tensor, b: Double) throws -> Tensor { try a >= a.constant(b) }
+    public static func < (a: Tensor, b: Double) throws -> Tensor { try a < a.number(b) }
+    public static func <= (a: Tensor, b: Double) throws -> Tensor { try a <= a.number(b) }
+    public static func > (a: Tensor, b: Double) throws -> Tensor { try a > a.number(b) }
+    public static func >= (a: Tensor, b: Double) throws -> Tensor { try a >= a.number(b) }
+    public static func < (a: Tensor, b: Int) throws -> Tensor { try a < a.number(b) }
+    public static func <= (a: Tensor, b: Int) throws -> Tensor { try a <= a.number(b) }
+    public static func > (a: Tensor, b: Int) throws -> Tensor { try a > a.number(b) }
+    public static func >= (a: Tensor, b: Int) throws -> Tensor { try a >= a.number(b) }
 }
 
 // MARK: - Matrix products and reductions
