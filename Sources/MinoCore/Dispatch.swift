@@ -25,6 +25,9 @@ public enum Dispatch {
         let operandsIn = try promoted(op, inputs)
         var attrs = attributes
         let spec = try op.shapeRule(operandsIn.map { TensorSpec(of: $0) }, &attrs)
+        // Broadcasting and expanding can make a result no backend can hold: refuse it here,
+        // the same on every backend, before a kernel's allocation stops the process.
+        _ = try spec.shape.allocatable(spec.dtype, for: op.name)
 
         let storage: any BackendStorage
         if let kernel = op.kernel {
