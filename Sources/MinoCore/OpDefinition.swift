@@ -203,6 +203,10 @@ public final class Operation {
     /// operation being destroyed), hence no dynamic exclusivity checks on reads.
     @exclusivity(unchecked) public private(set) var inputs: [Tensor]
     public let attributes: OpAttributes
+    /// Set when a backward pass ran through this operation without keeping the
+    /// graph (PyTorch frees its saved tensors then): another pass through it is an
+    /// error, unless the first one asked to retain the graph.
+    public internal(set) var isReleased = false
 
     init(definition: OpDefinition, inputs: [Tensor], attributes: OpAttributes) {
         self.definition = definition

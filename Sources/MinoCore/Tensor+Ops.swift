@@ -93,6 +93,12 @@ extension Tensor {
         guard rank >= 1, other.rank >= 1 else {
             throw MinoError.shape("matmul", [shape, other.shape], "scalars have no matrix product")
         }
+        // Checked here for vectors, so the error names the shapes the caller gave, not the
+        // matrices they become below.
+        let (k, k2) = (shape[rank - 1], other.shape[Swift.max(other.rank - 2, 0)])
+        if (rank == 1 || other.rank == 1) && k != k2 {
+            throw MinoError.shape("matmul", [shape, other.shape], "inner dimensions \(k) and \(k2) differ")
+        }
         let a = rank == 1 ? try reshape([1, shape[0]]) : self
         let b = other.rank == 1 ? try other.reshape([other.shape[0], 1]) : other
         var product = try Dispatch.apply(Ops.matmul, [a, b])
@@ -282,7 +288,13 @@ extension Tensor {
 
     /// Randomly zeroes elements with probability `p` and scales the rest by
     /// 1/(1−p); the identity when not `training`.
+    ///
+    /// - Throws: ``MinoError`` `.argument` when `p` is outside [0, 1] (as PyTorch),
+    ///   in training or not.
     public func dropout(_ p: Double, training: Bool = true, generator: RandomGenerator? = nil) throws -> Tensor {
+        guard p >= 0, p <= 1 else {
+            throw MinoError.argument("dropout", "probability \(p) is outside [0, 1]")
+        }
         guard training, p > 0 else { return self }
         guard p < 1 else { return try self * 0 }
         let g = generator ?? RandomGenerator.default
