@@ -71,6 +71,20 @@ public enum ReferenceMath {
         T(Glibc.pow(Double(x), Double(y)))
     }
 
+    /// aᵇ of integers, as PyTorch's integer `pow` of two tensors: exact with
+    /// wrap-around (repeated squaring), and for a negative exponent the integer part
+    /// of 1/aᵇ: 1 for a = 1, ±1 for a = −1, else 0 (0 for a = 0 too).
+    public static func integerPow(_ a: Int64, _ b: Int64) -> Int64 {
+        if b < 0 { return a == 1 ? 1 : (a == -1 ? (b & 1 == 0 ? 1 : -1) : 0) }
+        var (result, base, exponent): (Int64, Int64, Int64) = (1, a, b)
+        while exponent > 0 {
+            if exponent & 1 == 1 { result = result &* base }
+            base = base &* base
+            exponent >>= 1
+        }
+        return result
+    }
+
     @inline(__always)
     static func flag<T: Numeric>(_ condition: Bool) -> T { condition ? 1 : 0 }
 
@@ -144,7 +158,8 @@ public enum ReferenceMath {
         case .lessEqual: return CPUKernels.zip(a, b, shape: shape, to: d, I.self, I.self) { flag($0 <= $1) }
         case .greater: return CPUKernels.zip(a, b, shape: shape, to: d, I.self, I.self) { flag($0 > $1) }
         case .greaterEqual: return CPUKernels.zip(a, b, shape: shape, to: d, I.self, I.self) { flag($0 >= $1) }
-        case .div, .pow:
+        case .pow: return CPUKernels.zip(a, b, shape: shape, to: d, I.self, I.self) { integerPow($0, $1) }
+        case .div:
             throw MinoError.dtype(kernel.rawValue, "needs floating-point tensors, got int64")
         }
     }

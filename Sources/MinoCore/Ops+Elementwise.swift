@@ -97,7 +97,9 @@ extension Ops {
          c.needsGradient[1] ? try (c.upstream * c.output / c.inputs[1]).neg() : nil]
     }
 
-    public static let pow = binary(.pow, aliases: ["**", "torch.pow"], summary: "aᵇ", dtypes: .floating,
+    // Numeric, as PyTorch's: int64 ** int64 stays int64 (exact, wrapping); with a float
+    // operand it computes in the float dtype.
+    public static let pow = binary(.pow, aliases: ["**", "torch.pow"], summary: "aᵇ", dtypes: .numeric,
                                    domain: .power) { c in
         // ∂aᵇ/∂a = b·aᵇ⁻¹ and ∂aᵇ/∂b = aᵇ·ln a, with PyTorch's values at the removable
         // singularities: ∂a is 0 where b = 0 (aᵇ ≡ 1, though 0·0⁻¹ is NaN) and ∂b is 0

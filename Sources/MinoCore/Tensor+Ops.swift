@@ -15,7 +15,15 @@ extension Tensor {
 
     public func pow(_ exponent: Tensor) throws -> Tensor { try Dispatch.apply(Ops.pow, [self, exponent]) }
     public func pow(_ exponent: Double) throws -> Tensor { try pow(number(exponent)) }
-    public func pow(_ exponent: Int) throws -> Tensor { try pow(number(exponent)) }
+    /// An integer power. Of an int64 tensor the result is int64, and a negative
+    /// exponent is refused, as PyTorch refuses `int_tensor ** -1`.
+    public func pow(_ exponent: Int) throws -> Tensor {
+        guard dtype.isFloatingPoint || exponent >= 0 else {
+            throw MinoError.argument("pow", "integers to negative integer powers are not allowed "
+                                     + "(an int64 tensor to the power \(exponent)); cast to a float dtype first")
+        }
+        return try pow(number(exponent))
+    }
     public func maximum(_ other: Tensor) throws -> Tensor { try Dispatch.apply(Ops.maximum, [self, other]) }
     public func minimum(_ other: Tensor) throws -> Tensor { try Dispatch.apply(Ops.minimum, [self, other]) }
 

@@ -80,8 +80,14 @@ final class NumericsTests: XCTestCase {
             try assertValues(i.pow(0.5), [1, 2.0.squareRoot(), 3.0.squareRoot()], .float32, "\(b.name) int64 ** 0.5")
             try assertValues(0.5 - i, [-0.5, -1.5, -2.5], .float32, "\(b.name) 0.5 - int64")
             try assertValues(i < 1.5, [1, 0, 0], .float32, "\(b.name) int64 < 1.5")
-            // An integer number keeps the integer dtype.
+            // An integer number keeps the integer dtype; pow of integers is exact and wraps.
             try assertValues(i + 2, [3, 4, 5], .int64, "\(b.name) int64 + 2")
+            try assertValues(i.pow(2), [1, 4, 9], .int64, "\(b.name) int64 ** 2")
+            assertMinoError(.argument, ["negative integer powers"], "\(b.name) int64 ** -1") { try i.pow(-1) }
+            // torch.tensor([2,-2,1,-1,0,3]) ** torch.tensor([-1,-1,-3,-3,-1,40])
+            let bases = try Tensor([2, -2, 1, -1, 0, 3] as [Int64], shape: [6], on: b)
+            let powers = try Tensor([-1, -1, -3, -3, -1, 40] as [Int64], shape: [6], on: b)
+            XCTAssertEqual(try bases.pow(powers).int64s(), [0, 0, 1, -1, 0, -6289078614652622815], b.name)
             try assertValues(i * 3, [3, 6, 9], .int64, "\(b.name) int64 * 3")
             // A number never widens a float tensor.
             let f = try Tensor([1, 2] as [Float], shape: [2], on: b)

@@ -138,6 +138,11 @@ public enum SampleInputs {
         var out = [OpSample(op: op, label: "\(shape) int64 and \(shape) \(dtype)", inputs: [integers, floats],
                             attributes: .none, smooth: false)]
         if dtype == DType.defaultFloat {
+            // Both int64 (once): integer arithmetic, or the default float dtype for a floating op (`div`).
+            let exponents = edgeValues(op.signature.domain, input: 1).map { $0.rounded(.towardZero) }
+            let others = HostArray.make((0..<shape.elementCount).map { exponents[$0 % exponents.count] }, shape, .int64)
+            out.append(OpSample(op: op, label: "\(shape) int64 and \(shape) int64", inputs: [integers, others],
+                                attributes: .none, smooth: false))
             for number in [0.5, 2.5] {
                 out.append(OpSample(op: op, label: "\(shape) int64 and the number \(number)",
                                     inputs: [integers, HostArray.scalar(number, dtype: dtype)], attributes: .none,
