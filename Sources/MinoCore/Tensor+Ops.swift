@@ -290,7 +290,13 @@ extension Tensor {
 
     /// `self @ weightᵀ + bias`, with `weight` of shape `[out, in]`.
     public func linear(_ weight: Tensor, _ bias: Tensor? = nil) throws -> Tensor {
-        guard let bias else { return try matmul(weight.transposed()) }
+        guard let bias else {
+            // Checked here, so the error names the weight as given, not its transpose.
+            guard rank >= 1, weight.rank == 2, shape[rank - 1] == weight.shape[1] else {
+                throw MinoError.shape("linear", [shape, weight.shape], "expected x [… in] and weight [out in]")
+            }
+            return try matmul(weight.transposed())
+        }
         return try Dispatch.apply(Ops.linear, [self, weight, bias])
     }
 

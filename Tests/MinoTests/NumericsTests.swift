@@ -168,6 +168,9 @@ final class NumericsTests: XCTestCase {
             assertMinoError(.shape, ["[3] and [4 2]"], "\(b.name) vector @ matrix") {
                 try v3.matmul(try Tensor.ones([4, 2], on: b))
             }
+            assertMinoError(.shape, ["linear: shapes [2 3] and [4 5]"], "\(b.name) linear without bias") {
+                try Tensor.ones([2, 3], on: b).linear(try Tensor.ones([4, 5], on: b))
+            }
             // A reduction over an empty axis: the caller's shape, the same message on every backend.
             let empty = try Tensor.zeros([0, 3], on: b)
             assertMinoError(.shape, ["max: shapes [0 3]", "empty axis 0"], "\(b.name) max") { try empty.max(axes: [0]) }
