@@ -96,6 +96,12 @@ final class NumericsTests: XCTestCase {
             try assertValues(d * 2.5, [2.5, 5], .float64, "\(b.name) float64 * 2.5")
             // An int64 tensor beside a float tensor: the float dtype.
             try assertValues(i.slice(axis: 0, end: 2) + d, [2, 4], .float64, "\(b.name) int64 + float64")
+            // A rank-0 tensor decides only from a higher category (PyTorch): float32 [2] with a
+            // float64 scalar stays float32; int64 [3] with a float64 scalar is float64.
+            let s64 = try Tensor.scalar(0.5, dtype: .float64, on: b)
+            try assertValues(f * s64, [0.5, 1], .float32, "\(b.name) float32 [2] * float64 []")
+            try assertValues(i * s64, [0.5, 1, 1.5], .float64, "\(b.name) int64 [3] * float64 []")
+            try assertValues(s64 * Tensor.scalar(2, dtype: .float32, on: b), [1], .float64, "\(b.name) [] * []")
         }
     }
 

@@ -105,9 +105,13 @@ public struct OpSample: CustomStringConvertible {
     public func outputSpec() throws -> (spec: TensorSpec, attributes: OpAttributes) {
         var a = attributes
         let anchor = inputs.indices.first { !numbers.contains($0) } ?? 0
-        let specs = inputs.indices.map { i in
+        var specs = inputs.indices.map { i in
             // A number takes the dtype Core's rule gives it (a float number: at least the default float).
             TensorSpec(logicalShapes[i], numbers.contains(i) ? inputs[anchor].dtype.floatingPoint : inputs[i].dtype)
+        }
+        // The value inputs as the op receives them: promoted as Dispatch promotes them.
+        if let dtype = Dispatch.computeDType(op, specs) {
+            for i in specs.indices where role(i) == .value || role(i) == .condition { specs[i].dtype = dtype }
         }
         let spec = try op.shapeRule(specs, &a)
         return (spec, a)

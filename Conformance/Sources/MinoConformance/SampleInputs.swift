@@ -137,7 +137,17 @@ public enum SampleInputs {
         // and PyTorch, not by finite differences.
         var out = [OpSample(op: op, label: "\(shape) int64 and \(shape) \(dtype)", inputs: [integers, floats],
                             attributes: .none, smooth: false)]
+        // A rank-0 tensor of the other float dtype: the dimensioned operand's dtype wins
+        // within a category (float32 [3 4] with a float64 scalar is float32, as PyTorch).
+        let other: DType = dtype == .float32 ? .float64 : .float32
+        let scalar = HostArray.make([edgeValues(op.signature.domain, input: 1)[3]], .scalar, other)
+        out.append(OpSample(op: op, label: "\(shape) \(dtype) and [] \(other)", inputs: [floats, scalar],
+                            attributes: .none, smooth: false))
         if dtype == DType.defaultFloat {
+            // A float rank-0 tensor beside int64 decides the dtype (a higher category): float64.
+            out.append(OpSample(op: op, label: "\(shape) int64 and [] float64",
+                                inputs: [integers, HostArray.make([2.5], .scalar, .float64)], attributes: .none,
+                                smooth: false))
             // Both int64 (once): integer arithmetic, or the default float dtype for a floating op (`div`).
             let exponents = edgeValues(op.signature.domain, input: 1).map { $0.rounded(.towardZero) }
             let others = HostArray.make((0..<shape.elementCount).map { exponents[$0 % exponents.count] }, shape, .int64)
