@@ -68,7 +68,11 @@ public enum ReferenceMath {
     /// double precision, so float32 is correctly rounded up to the last bit.
     @inline(__always)
     public static func pow<T: BinaryFloatingPoint>(_ x: T, _ y: T) -> T {
+        #if canImport(Glibc)
         T(Glibc.pow(Double(x), Double(y)))
+        #else
+        T(Darwin.pow(Double(x), Double(y)))
+        #endif
     }
 
     /// aᵇ of integers, as PyTorch's integer `pow` of two tensors: exact with

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The dimensions of a tensor, outermost first. A scalar has the empty shape.
 public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomStringConvertible,
     RandomAccessCollection
@@ -184,12 +190,6 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 extension Shape {
     /// The most bytes one tensor may take: the machine's physical memory. A
     /// larger allocation cannot succeed, and a failed allocation stops the
@@ -211,7 +211,7 @@ extension Shape {
         let bytes = byteCount(dtype)
         guard bytes <= Shape.allocationLimitBytes else {
             throw MinoError(.backend, "\(op): out of memory: a \(dtype) tensor of shape \(self) needs "
-                            + "\(bytes) bytes, more than this machine's \(Shape.allocationLimitBytes)")
+                            + "\(bytes) bytes, more than this machine's \(Shape.allocationLimitBytes) bytes of memory")
         }
         return self
     }
