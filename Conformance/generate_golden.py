@@ -84,7 +84,14 @@ def write_atomically(path, data):
 
 
 def _cmp(f):
-    return lambda x, a: f(x[0], x[1]).to(x[0].dtype)
+    # 1/0 in the dtype the operands promote to (an int64 tensor against a float number: float32).
+    return lambda x, a: f(x[0], x[1]).to(torch.result_type(x[0], x[1]))
+
+
+def _tensor(v):
+    # torch.maximum/minimum take no Python number; a 0-d tensor of the default dtype
+    # promotes as the number would (int64 beside it: the default float dtype).
+    return v if isinstance(v, torch.Tensor) else torch.tensor(v)
 
 
 def _reduce(f):
@@ -123,8 +130,8 @@ RECIPES = {
     "mul": lambda x, a: torch.mul(x[0], x[1]),
     "div": lambda x, a: torch.div(x[0], x[1]),
     "pow": lambda x, a: torch.pow(x[0], x[1]),
-    "maximum": lambda x, a: torch.maximum(x[0], x[1]),
-    "minimum": lambda x, a: torch.minimum(x[0], x[1]),
+    "maximum": lambda x, a: torch.maximum(x[0], _tensor(x[1])),
+    "minimum": lambda x, a: torch.minimum(x[0], _tensor(x[1])),
     "equal": _cmp(torch.eq),
     "notEqual": _cmp(torch.ne),
     "less": _cmp(torch.lt),
@@ -170,8 +177,12 @@ def run_sample(key, record, tensors):
     if op not in RECIPES:
         raise SystemExit(f"generate_golden.py: no PyTorch recipe for op '{op}': add one to RECIPES")
     grad = set(record["grad"])
+    numbers = set(record.get("numbers", []))
     inputs = []
     for i in range(record["inputs"]):
+        if i in numbers:
+            inputs.append(float(tensors[f"{key}/in{i}"].item()))  # a Python number, as in `x + 0.5`
+            continue
         t = torch.from_numpy(tensors[f"{key}/in{i}"].copy())
         if i in record["transposed"]:
             t = t.transpose(-2, -1)  # a strided view, as the suite gives the op

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import MinoCore
 import MinoCPU
 import RealModule
@@ -56,6 +61,34 @@ public enum ReferenceMath {
         return e / (1 + e)
     }
 
+    /// xʸ over the whole real line, as C's `pow` and PyTorch define it: a negative
+    /// base with an integer exponent is finite ((−2)³ = −8, (−2)² = 4), with a
+    /// fractional one NaN; 0⁰ = 1; 0 to a negative power is +∞. (RealModule's
+    /// `pow` is defined for x > 0 only and gives NaN elsewhere.) Computed in
+    /// double precision, so float32 is correctly rounded up to the last bit.
+    @inline(__always)
+    public static func pow<T: BinaryFloatingPoint>(_ x: T, _ y: T) -> T {
+        #if canImport(Glibc)
+        T(Glibc.pow(Double(x), Double(y)))
+        #else
+        T(Darwin.pow(Double(x), Double(y)))
+        #endif
+    }
+
+    /// aᵇ of integers, as PyTorch's integer `pow` of two tensors: exact with
+    /// wrap-around (repeated squaring), and for a negative exponent the integer part
+    /// of 1/aᵇ: 1 for a = 1, ±1 for a = −1, else 0 (0 for a = 0 too).
+    public static func integerPow(_ a: Int64, _ b: Int64) -> Int64 {
+        if b < 0 { return a == 1 ? 1 : (a == -1 ? (b & 1 == 0 ? 1 : -1) : 0) }
+        var (result, base, exponent): (Int64, Int64, Int64) = (1, a, b)
+        while exponent > 0 {
+            if exponent & 1 == 1 { result = result &* base }
+            base = base &* base
+            exponent >>= 1
+        }
+        return result
+    }
+
     @inline(__always)
     static func flag<T: Numeric>(_ condition: Bool) -> T { condition ? 1 : 0 }
 
@@ -100,7 +133,7 @@ public enum ReferenceMath {
         case .sub: return CPUKernels.zip(a, b, shape: shape, to: d, T.self, T.self) { $0 - $1 }
         case .mul: return CPUKernels.zip(a, b, shape: shape, to: d, T.self, T.self) { $0 * $1 }
         case .div: return CPUKernels.zip(a, b, shape: shape, to: d, T.self, T.self) { $0 / $1 }
-        case .pow: return CPUKernels.zip(a, b, shape: shape, to: d, T.self, T.self) { T.pow($0, $1) }
+        case .pow: return CPUKernels.zip(a, b, shape: shape, to: d, T.self, T.self) { pow($0, $1) }
         case .maximum: return CPUKernels.zip(a, b, shape: shape, to: d, T.self, T.self) { maximum($0, $1) }
         case .minimum: return CPUKernels.zip(a, b, shape: shape, to: d, T.self, T.self) { minimum($0, $1) }
         case .equal: return CPUKernels.zip(a, b, shape: shape, to: d, T.self, T.self) { flag($0 == $1) }
@@ -129,7 +162,8 @@ public enum ReferenceMath {
         case .lessEqual: return CPUKernels.zip(a, b, shape: shape, to: d, I.self, I.self) { flag($0 <= $1) }
         case .greater: return CPUKernels.zip(a, b, shape: shape, to: d, I.self, I.self) { flag($0 > $1) }
         case .greaterEqual: return CPUKernels.zip(a, b, shape: shape, to: d, I.self, I.self) { flag($0 >= $1) }
-        case .div, .pow:
+        case .pow: return CPUKernels.zip(a, b, shape: shape, to: d, I.self, I.self) { integerPow($0, $1) }
+        case .div:
             throw MinoError.dtype(kernel.rawValue, "needs floating-point tensors, got int64")
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Mino
 
 /// The options every `mino` command takes to choose where tensors live:
@@ -20,6 +21,12 @@ struct BackendOptions: ParsableArguments {
     func validate() throws {
         if let threads, threads < 1 {
             throw ValidationError("--threads must be at least 1, got \(threads)")
+        }
+        // The environment's count is held to the flag's rule (the backends would ignore a bad one).
+        if threads == nil, let text = ProcessInfo.processInfo.environment[BLASThreads.environmentVariable] {
+            guard let n = Int(text), n >= 1 else {
+                throw ValidationError("\(BLASThreads.environmentVariable) must be an integer of at least 1, got '\(text)'")
+            }
         }
     }
 

@@ -14,13 +14,14 @@ struct TrainCommand: ParsableCommand {
     var epochs = 40
     @Option(name: .customLong("batch-size"), help: "Examples per mini-batch.")
     var batchSize = 16
-    @Option(help: "Learning rate.")
+    // `.unconditional`: `--lr -1` is the value -1 (refused with the range error), not a missing value.
+    @Option(parsing: .unconditional, help: "Learning rate.")
     var lr = 0.2
     @Option(help: "Optimizer: sgd, adam or adamw.")
     var optimizer = "sgd"
-    @Option(help: "Momentum (sgd).")
+    @Option(parsing: .unconditional, help: "Momentum (sgd).")
     var momentum = 0.9
-    @Option(name: .customLong("weight-decay"), help: "L2 penalty (sgd, adam) or decoupled decay (adamw).")
+    @Option(name: .customLong("weight-decay"), parsing: .unconditional, help: "L2 penalty (sgd, adam) or decoupled decay (adamw).")
     var weightDecay = 0.0
     @Option(help: "Seed for the split, the initial weights and the batch order.")
     var seed: UInt64 = 0
@@ -34,15 +35,10 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print only the final line.")
     var quiet = false
 
+    /// A `MinoError` (a learning rate out of range, a missing data file, an unknown
+    /// backend) is a runtime error, not a usage error: ArgumentParser prints it alone
+    /// as `Error: …` and exits 1, as `mino conformance` does.
     func run() throws {
-        do {
-            try train()
-        } catch let error as MinoError {
-            throw ValidationError(error.message)
-        }
-    }
-
-    private func train() throws {
         let target = try backendOptions.apply()
         let elementType = try DType(parsing: dtype)
         let generator = RandomGenerator(seed: seed)

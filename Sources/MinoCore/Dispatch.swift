@@ -25,6 +25,9 @@ public enum Dispatch {
         let operandsIn = try promoted(op, inputs)
         var attrs = attributes
         let spec = try op.shapeRule(operandsIn.map { TensorSpec(of: $0) }, &attrs)
+        // Broadcasting and expanding can make a result no backend can hold: refuse it here,
+        // the same on every backend, before a kernel's allocation stops the process.
+        _ = try spec.shape.allocatable(spec.dtype, for: op.name)
 
         let storage: any BackendStorage
         if let kernel = op.kernel {
@@ -54,6 +57,29 @@ public enum Dispatch {
     /// one dtype (floating point for floating ops), conditions converted to
     /// it, index inputs checked to be int64. Casts of value inputs are
     /// recorded, so gradients flow back in each input's own dtype.
+    /// The dtype `op` computes in for value inputs of these specs (nil: it has none).
+    ///
+    /// PyTorch's rule: operands with dimensions decide, and rank-0 operands only
+    /// when they are of a higher category (floating point beside integers), so
+    /// float32 [3] with a float64 scalar stays float32 while int64 [3] with one is
+    /// float64; within each group the higher promotion rank wins. A floating op
+    /// turns an integer result into ``DType/defaultFloat``.
+    public static func computeDType(_ op: OpDefinition, _ specs: [TensorSpec]) -> DType? {
+        let roles = op.signature.inputs
+        var dimensioned: DType? = nil, scalars: DType? = nil
+        for (i, spec) in specs.enumerated() where (i < roles.count ? roles[i] : roles[roles.count - 1]) == .value {
+            if spec.shape.rank > 0 {
+                dimensioned = dimensioned.map { DType.promote($0, spec.dtype) } ?? spec.dtype
+            } else {
+                scalars = scalars.map { DType.promote($0, spec.dtype) } ?? spec.dtype
+            }
+        }
+        var target = dimensioned ?? scalars
+        if let d = dimensioned, let s = scalars, s.isFloatingPoint && !d.isFloatingPoint { target = s }
+        if op.signature.dtypes == .floating, let t = target { target = t.floatingPoint }
+        return target
+    }
+
     static func promoted(_ op: OpDefinition, _ inputs: [Tensor]) throws -> [Tensor] {
         // The common case, decided without the general walk: value inputs only, all of
         // one dtype, which the op computes in as it is.
@@ -65,20 +91,8 @@ public enum Dispatch {
         let roles = op.signature.inputs
         func role(_ i: Int) -> InputRole { i < roles.count ? roles[i] : roles[roles.count - 1] }
 
-        var target: DType? = nil
-        var uniform = true
-        for (i, t) in inputs.enumerated() where role(i) == .value {
-            if let current = target {
-                if current != t.dtype { uniform = false }
-                target = DType.promote(current, t.dtype)
-            } else {
-                target = t.dtype
-            }
-        }
-        if op.signature.dtypes == .floating, let t = target, !t.isFloatingPoint {
-            target = t.floatingPoint
-            uniform = false
-        }
+        let target = computeDType(op, inputs.map { TensorSpec(of: $0) })
+        let uniform = inputs.indices.allSatisfy { role($0) != .value || inputs[$0].dtype == target }
         var conditionsMatch = true
         for (i, t) in inputs.enumerated() {
             switch role(i) {

@@ -56,12 +56,27 @@ public struct Graph {
 
     /// Runs the derivatives in reverse, from `seed` = ∂loss/∂root.
     ///
-    /// - Parameter createGraph: record the backward computation itself, so the
-    ///   gradients can be differentiated again.
-    public func backward(seed: Tensor, createGraph: Bool = false) throws {
+    /// - Parameters:
+    ///   - createGraph: record the backward computation itself, so the
+    ///     gradients can be differentiated again.
+    ///   - retainGraph: keep the graph usable for another backward pass (PyTorch's
+    ///     `retain_graph`; by default what `createGraph` is). Without it, a second
+    ///     pass through any of these operations throws, as in PyTorch.
+    public func backward(seed: Tensor, createGraph: Bool = false, retainGraph: Bool? = nil) throws {
         guard let root = variables.last else { return }
         guard seed.shape == root.shape else {
             throw MinoError.shape("backward", [root.shape, seed.shape], "the gradient must have the root's shape")
+        }
+        // Refused before anything accumulates, so a failed second pass changes no gradient.
+        if let used = variables.lazy.compactMap(\.creator).first(where: \.isReleased) {
+            throw MinoError(.autodiff, "backward: trying to go through the graph a second time "
+                            + "(\(used.definition.name) was already used by a backward pass); pass "
+                            + "retainGraph: true to the first backward to go through it again")
+        }
+        defer {
+            if !(retainGraph ?? createGraph) {
+                for v in variables { v.creator?.isReleased = true }
+            }
         }
         var grads = [Tensor?](repeating: nil, count: variables.count)
         grads[variables.count - 1] = seed.dtype == root.dtype ? seed : try seed.detached().cast(to: root.dtype)
@@ -185,10 +200,14 @@ extension Tensor {
     /// Computes the gradients of this tensor with respect to every leaf that
     /// requires them, accumulating into their ``grad``.
     ///
-    /// - Parameter gradient: ∂loss/∂self; may be omitted only for a tensor of one element.
+    /// - Parameters:
+    ///   - gradient: ∂loss/∂self; may be omitted only for a tensor of one element.
+    ///   - retainGraph: allow another backward pass through this graph (PyTorch's
+    ///     `retain_graph`); by default `createGraph`.
     /// - Throws: ``MinoError`` `.autodiff` when this tensor does not depend on
-    ///   anything that requires gradients, or needs an explicit gradient.
-    public func backward(_ gradient: Tensor? = nil, createGraph: Bool = false) throws {
+    ///   anything that requires gradients, or needs an explicit gradient, or when
+    ///   the graph was already used by a backward pass that did not retain it.
+    public func backward(_ gradient: Tensor? = nil, createGraph: Bool = false, retainGraph: Bool? = nil) throws {
         guard requiresGrad else {
             throw MinoError(.autodiff, "backward: this tensor does not require gradients (no parameter "
                             + "with requiresGrad fed into it, or it was computed without gradients)")
@@ -203,6 +222,6 @@ extension Tensor {
             }
             seed = try Tensor.full(1, shape: shape, dtype: dtype, on: backend)
         }
-        try Graph(root: self).backward(seed: seed, createGraph: createGraph)
+        try Graph(root: self).backward(seed: seed, createGraph: createGraph, retainGraph: retainGraph)
     }
 }

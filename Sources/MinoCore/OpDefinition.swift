@@ -82,6 +82,10 @@ public enum ValueDomain: Sendable, Hashable {
     case separated
     /// Values in (0, 1) (probabilities, targets of binary cross-entropy).
     case unitInterval
+    /// `pow`'s whole real domain: bases negative, zero and positive; exponents
+    /// integers (where a negative base is defined) and fractions (where it gives
+    /// NaN), zero among them (the removable singularities of the derivatives).
+    case power
 }
 
 /// The shape of an op's inputs and attributes, as data.
@@ -199,6 +203,10 @@ public final class Operation {
     /// operation being destroyed), hence no dynamic exclusivity checks on reads.
     @exclusivity(unchecked) public private(set) var inputs: [Tensor]
     public let attributes: OpAttributes
+    /// Set when a backward pass ran through this operation without keeping the
+    /// graph (PyTorch frees its saved tensors then): another pass through it is an
+    /// error, unless the first one asked to retain the graph.
+    public internal(set) var isReleased = false
 
     init(definition: OpDefinition, inputs: [Tensor], attributes: OpAttributes) {
         self.definition = definition

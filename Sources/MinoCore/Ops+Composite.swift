@@ -14,9 +14,10 @@ extension Ops {
             return [try c.upstream.unreduced(c.attributes.axes, to: c.inputs[0].shape) * (1 / n)]
         })
 
-    /// How many elements each output of a reduction over `axes` summarizes.
+    /// How many elements each output of a reduction over `axes` summarizes: 0 for
+    /// an empty axis, so the mean of nothing is 0 · (1/0) = NaN, as in PyTorch.
     static func reducedCount(_ shape: Shape, _ axes: [Int]) -> Int {
-        Swift.max(axes.reduce(1) { $0 * shape[$1] }, 1)
+        axes.reduce(1) { $0 * shape[$1] }
     }
 
     public static let transpose = OpDefinition(
@@ -81,6 +82,8 @@ extension Ops {
         fusedKernel: .softmax,
         shapeRule: axisRule("softmax"),
         implementation: { x, a in
+            // An empty tensor has nothing to normalize (its axis may be empty: no max to shift by).
+            if x[0].elementCount == 0 { return x[0] }
             // Shift by the max so exp never overflows; the result is unchanged.
             let shifted = try x[0] - x[0].max(axes: [a.axis], keepDims: true)
             let e = try shifted.exp()
@@ -100,6 +103,7 @@ extension Ops {
         fusedKernel: .logSoftmax,
         shapeRule: axisRule("logSoftmax"),
         implementation: { x, a in
+            if x[0].elementCount == 0 { return x[0] }  // as softmax
             let shifted = try x[0] - x[0].max(axes: [a.axis], keepDims: true)
             return try shifted - shifted.exp().sum(axes: [a.axis], keepDims: true).log()
         },

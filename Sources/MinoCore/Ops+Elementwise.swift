@@ -97,12 +97,19 @@ extension Ops {
          c.needsGradient[1] ? try (c.upstream * c.output / c.inputs[1]).neg() : nil]
     }
 
-    public static let pow = binary(.pow, aliases: ["**", "torch.pow"], summary: "aᵇ", dtypes: .floating,
-                                   domain: .positive) { c in
-        // ∂aᵇ/∂a = b·aᵇ⁻¹; ∂aᵇ/∂b = aᵇ·ln a
+    // Numeric, as PyTorch's: int64 ** int64 stays int64 (exact, wrapping); with a float
+    // operand it computes in the float dtype.
+    public static let pow = binary(.pow, aliases: ["**", "torch.pow"], summary: "aᵇ", dtypes: .numeric,
+                                   domain: .power) { c in
+        // ∂aᵇ/∂a = b·aᵇ⁻¹ and ∂aᵇ/∂b = aᵇ·ln a, with PyTorch's values at the removable
+        // singularities: ∂a is 0 where b = 0 (aᵇ ≡ 1, though 0·0⁻¹ is NaN) and ∂b is 0
+        // where a = 0 and b ≥ 0 (0ᵇ ≡ 0 or 1 there, though 0·ln 0 is NaN). A negative
+        // base gives ∂b = NaN (ln a), as in PyTorch.
         let (a, b) = (c.inputs[0], c.inputs[1])
-        return [c.needsGradient[0] ? try c.upstream * b * a.pow(b - 1) : nil,
-                c.needsGradient[1] ? try c.upstream * c.output * a.log() : nil]
+        let zero = try c.upstream.constant(0)
+        return [c.needsGradient[0] ? try Tensor.where(b.equal(zero), zero, c.upstream * b * a.pow(b - 1)) : nil,
+                c.needsGradient[1] ? try Tensor.where(a.equal(zero) * (b >= 0), zero, c.upstream * c.output * a.log())
+                    : nil]
     }
 
     /// Gradient split of `maximum` / `minimum`: all to the winner, half each on ties (as PyTorch).

@@ -18,7 +18,17 @@ extension Ops {
     public static let max = OpDefinition(
         primitive: "max", aliases: ["torch.amax", "amax"], summary: "largest value over axes (all when none given)",
         signature: OpSignature(inputs: [.value], attributes: .axes, domain: .separated),
-        shapeRule: ShapeRules.reduction("max"),
+        shapeRule: { specs, a in
+            let spec = try ShapeRules.reduction("max")(specs, &a)
+            // The largest of nothing does not exist: refused (with the caller's shape, the same on
+            // every backend) when there are outputs to fill; an empty result is fine (PyTorch
+            // refuses both).
+            let shape = specs[0].shape
+            if spec.shape.elementCount > 0, let axis = a.axes.first(where: { shape[$0] == 0 }) {
+                throw MinoError.shape("max", [shape], "cannot reduce the empty axis \(axis)")
+            }
+            return spec
+        },
         kernel: { backend, x, a in
             if a.axes.isEmpty { return x[0].storage }
             return try backend.reduce(.max, x[0], axes: a.axes, keepDims: a.keepDims)

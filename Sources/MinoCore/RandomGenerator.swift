@@ -112,7 +112,8 @@ extension Tensor {
     /// Normal samples drawn by Mino's generator, then uploaded.
     public static func randn(_ shape: Shape, mean: Double = 0, std: Double = 1, dtype: DType = .float32,
                              generator: RandomGenerator? = nil, on backend: (any Backend)? = nil) throws -> Tensor {
-        _ = try shape.validated(for: "randn")
+        // Drawn as doubles on the host first.
+        _ = try shape.allocatable(.float64, for: "randn")
         let g = generator ?? RandomGenerator.default
         return try Tensor(doubles: g.normal(count: shape.elementCount, mean: mean, std: std),
                           shape: shape, dtype: dtype, on: backend)
@@ -121,7 +122,7 @@ extension Tensor {
     /// Uniform samples in [low, high) drawn by Mino's generator, then uploaded.
     public static func rand(_ shape: Shape, low: Double = 0, high: Double = 1, dtype: DType = .float32,
                             generator: RandomGenerator? = nil, on backend: (any Backend)? = nil) throws -> Tensor {
-        _ = try shape.validated(for: "rand")
+        _ = try shape.allocatable(.float64, for: "rand")
         let g = generator ?? RandomGenerator.default
         return try Tensor(doubles: g.uniform(count: shape.elementCount, low: low, high: high),
                           shape: shape, dtype: dtype, on: backend)

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The dimensions of a tensor, outermost first. A scalar has the empty shape.
 public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomStringConvertible,
     RandomAccessCollection
@@ -40,13 +46,32 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
         set { dims[axis] = newValue }
     }
 
-    /// Checks that every dimension is non-negative.
+    /// The most elements a tensor may have: its bytes in the widest dtype (8
+    /// bytes) must still count in an `Int`.
+    public static let maximumElementCount = Int.max / 8
+
+    /// Checks that every dimension is non-negative and that the product of the
+    /// non-zero dimensions is at most ``maximumElementCount``. A shape that
+    /// passes can be counted, strided and sized in bytes without overflow,
+    /// whatever its zero dimensions (`[0 2³² 2³²]` has partial products too).
     public func validated(for op: String) throws -> Shape {
         if let bad = dims.first(where: { $0 < 0 }) {
             throw MinoError.argument(op, "shape \(self) has a negative dimension \(bad)")
         }
+        var product = 1
+        for d in dims where d > 1 {
+            let (p, overflow) = product.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= Shape.maximumElementCount else {
+                throw MinoError.shape(op, [self], "too many elements: the dimensions multiply past "
+                                      + "\(Shape.maximumElementCount)")
+            }
+            product = p
+        }
         return self
     }
+
+    /// The bytes a contiguous tensor of this (validated) shape and `dtype` takes.
+    public func byteCount(_ dtype: DType) -> Int { elementCount * dtype.byteSize }
 
     /// The shape two operands broadcast to, by NumPy's rule: align from the
     /// right; each pair of dimensions must be equal or one of them 1.
@@ -143,10 +168,11 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
                 inferred = i
             } else if d < 0 {
                 throw MinoError.argument(op, "invalid dimension \(d) in \(Shape(requested))")
-            } else {
-                known *= d
             }
         }
+        // Checked before any product: `[2³² 2³² 0]` must not overflow on the way to 0.
+        _ = try Shape(requested.map { $0 == -1 ? 1 : $0 }).validated(for: op)
+        for d in requested where d != -1 { known *= d }
         var dims = requested
         if let i = inferred {
             guard known != 0, elementCount % known == 0 else {
@@ -161,5 +187,32 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
                 "cannot reshape \(elementCount) elements into \(result.elementCount)")
         }
         return result
+    }
+}
+
+extension Shape {
+    /// The most bytes one tensor may take: the machine's physical memory. A
+    /// larger allocation cannot succeed, and a failed allocation stops the
+    /// process, so Core refuses such a tensor with a thrown error first.
+    public static let allocationLimitBytes: Int = {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, size > 0 else { return Int.max }
+        let (bytes, overflow) = pages.multipliedReportingOverflow(by: size)
+        return overflow ? Int.max : bytes
+    }()
+
+    /// This shape, validated (``validated(for:)``) and small enough that a
+    /// tensor of it in `dtype` fits in memory (``allocationLimitBytes``).
+    ///
+    /// - Throws: ``MinoError`` `.shape` when the sizes overflow, `.backend`
+    ///   (out of memory) naming the bytes when it is too large.
+    public func allocatable(_ dtype: DType, for op: String) throws -> Shape {
+        _ = try validated(for: op)
+        let bytes = byteCount(dtype)
+        guard bytes <= Shape.allocationLimitBytes else {
+            throw MinoError(.backend, "\(op): out of memory: a \(dtype) tensor of shape \(self) needs "
+                            + "\(bytes) bytes, more than this machine's \(Shape.allocationLimitBytes) bytes of memory")
+        }
+        return self
     }
 }

@@ -14,7 +14,16 @@ extension Tensor {
     public func tanh() throws -> Tensor { try Dispatch.apply(Ops.tanh, [self]) }
 
     public func pow(_ exponent: Tensor) throws -> Tensor { try Dispatch.apply(Ops.pow, [self, exponent]) }
-    public func pow(_ exponent: Double) throws -> Tensor { try pow(constant(exponent)) }
+    public func pow(_ exponent: Double) throws -> Tensor { try pow(number(exponent)) }
+    /// An integer power. Of an int64 tensor the result is int64, and a negative
+    /// exponent is refused, as PyTorch refuses `int_tensor ** -1`.
+    public func pow(_ exponent: Int) throws -> Tensor {
+        guard dtype.isFloatingPoint || exponent >= 0 else {
+            throw MinoError.argument("pow", "integers to negative integer powers are not allowed "
+                                     + "(an int64 tensor to the power \(exponent)); cast to a float dtype first")
+        }
+        return try pow(number(exponent))
+    }
     public func maximum(_ other: Tensor) throws -> Tensor { try Dispatch.apply(Ops.maximum, [self, other]) }
     public func minimum(_ other: Tensor) throws -> Tensor { try Dispatch.apply(Ops.minimum, [self, other]) }
 
@@ -39,25 +48,48 @@ extension Tensor {
     public static func / (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.div, [a, b]) }
     public static prefix func - (a: Tensor) throws -> Tensor { try a.neg() }
 
-    // A number beside a tensor becomes a scalar of the tensor's dtype (PyTorch's rule),
-    // one shared constant per value rather than a new tensor each time.
-    public static func + (a: Tensor, b: Double) throws -> Tensor { try a + a.constant(b) }
-    public static func - (a: Tensor, b: Double) throws -> Tensor { try a - a.constant(b) }
-    public static func * (a: Tensor, b: Double) throws -> Tensor { try a * a.constant(b) }
-    public static func / (a: Tensor, b: Double) throws -> Tensor { try a / a.constant(b) }
-    public static func + (a: Double, b: Tensor) throws -> Tensor { try b.constant(a) + b }
-    public static func - (a: Double, b: Tensor) throws -> Tensor { try b.constant(a) - b }
-    public static func * (a: Double, b: Tensor) throws -> Tensor { try b.constant(a) * b }
-    public static func / (a: Double, b: Tensor) throws -> Tensor { try b.constant(a) / b }
+    /// A plain number beside a tensor, as PyTorch treats a Python number: a
+    /// floating-point number (`Double`, Python's `float`) beside an integer tensor
+    /// is a scalar of the default float dtype, so `int64 + 0.5` is float32; an
+    /// integer number (`Int`, Python's `int`) takes the tensor's dtype; and a
+    /// number never widens a float tensor (`float32 + 0.1` stays float32). One
+    /// shared constant per value rather than a new tensor each time.
+    public func number(_ value: Double) throws -> Tensor {
+        try ScalarConstants.shared.scalar(value, dtype: dtype.floatingPoint, on: backend)
+    }
+
+    /// An integer number beside a tensor: a scalar of the tensor's dtype (see ``number(_:)-Double``).
+    public func number(_ value: Int) throws -> Tensor { try constant(Double(value)) }
+
+    public static func + (a: Tensor, b: Double) throws -> Tensor { try a + a.number(b) }
+    public static func - (a: Tensor, b: Double) throws -> Tensor { try a - a.number(b) }
+    public static func * (a: Tensor, b: Double) throws -> Tensor { try a * a.number(b) }
+    public static func / (a: Tensor, b: Double) throws -> Tensor { try a / a.number(b) }
+    public static func + (a: Double, b: Tensor) throws -> Tensor { try b.number(a) + b }
+    public static func - (a: Double, b: Tensor) throws -> Tensor { try b.number(a) - b }
+    public static func * (a: Double, b: Tensor) throws -> Tensor { try b.number(a) * b }
+    public static func / (a: Double, b: Tensor) throws -> Tensor { try b.number(a) / b }
+    public static func + (a: Tensor, b: Int) throws -> Tensor { try a + a.number(b) }
+    public static func - (a: Tensor, b: Int) throws -> Tensor { try a - a.number(b) }
+    public static func * (a: Tensor, b: Int) throws -> Tensor { try a * a.number(b) }
+    public static func / (a: Tensor, b: Int) throws -> Tensor { try a / a.number(b) }
+    public static func + (a: Int, b: Tensor) throws -> Tensor { try b.number(a) + b }
+    public static func - (a: Int, b: Tensor) throws -> Tensor { try b.number(a) - b }
+    public static func * (a: Int, b: Tensor) throws -> Tensor { try b.number(a) * b }
+    public static func / (a: Int, b: Tensor) throws -> Tensor { try b.number(a) / b }
 
     public static func < (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.less, [a, b]) }
     public static func <= (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.lessEqual, [a, b]) }
     public static func > (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.greater, [a, b]) }
     public static func >= (a: Tensor, b: Tensor) throws -> Tensor { try Dispatch.apply(Ops.greaterEqual, [a, b]) }
-    public static func < (a: Tensor, b: Double) throws -> Tensor { try a < a.constant(b) }
-    public static func <= (a: Tensor, b: Double) throws -> Tensor { try a <= a.constant(b) }
-    public static func > (a: Tensor, b: Double) throws -> Tensor { try a > a.constant(b) }
-    public static func >= (a: Tensor, b: Double) throws -> Tensor { try a >= a.constant(b) }
+    public static func < (a: Tensor, b: Double) throws -> Tensor { try a < a.number(b) }
+    public static func <= (a: Tensor, b: Double) throws -> Tensor { try a <= a.number(b) }
+    public static func > (a: Tensor, b: Double) throws -> Tensor { try a > a.number(b) }
+    public static func >= (a: Tensor, b: Double) throws -> Tensor { try a >= a.number(b) }
+    public static func < (a: Tensor, b: Int) throws -> Tensor { try a < a.number(b) }
+    public static func <= (a: Tensor, b: Int) throws -> Tensor { try a <= a.number(b) }
+    public static func > (a: Tensor, b: Int) throws -> Tensor { try a > a.number(b) }
+    public static func >= (a: Tensor, b: Int) throws -> Tensor { try a >= a.number(b) }
 }
 
 // MARK: - Matrix products and reductions
@@ -68,6 +100,12 @@ extension Tensor {
     public func matmul(_ other: Tensor) throws -> Tensor {
         guard rank >= 1, other.rank >= 1 else {
             throw MinoError.shape("matmul", [shape, other.shape], "scalars have no matrix product")
+        }
+        // Checked here for vectors, so the error names the shapes the caller gave, not the
+        // matrices they become below.
+        let (k, k2) = (shape[rank - 1], other.shape[Swift.max(other.rank - 2, 0)])
+        if (rank == 1 || other.rank == 1) && k != k2 {
+            throw MinoError.shape("matmul", [shape, other.shape], "inner dimensions \(k) and \(k2) differ")
         }
         let a = rank == 1 ? try reshape([1, shape[0]]) : self
         let b = other.rank == 1 ? try other.reshape([other.shape[0], 1]) : other
@@ -252,13 +290,25 @@ extension Tensor {
 
     /// `self @ weightᵀ + bias`, with `weight` of shape `[out, in]`.
     public func linear(_ weight: Tensor, _ bias: Tensor? = nil) throws -> Tensor {
-        guard let bias else { return try matmul(weight.transposed()) }
+        guard let bias else {
+            // Checked here, so the error names the weight as given, not its transpose.
+            guard rank >= 1, weight.rank == 2, shape[rank - 1] == weight.shape[1] else {
+                throw MinoError.shape("linear", [shape, weight.shape], "expected x [… in] and weight [out in]")
+            }
+            return try matmul(weight.transposed())
+        }
         return try Dispatch.apply(Ops.linear, [self, weight, bias])
     }
 
     /// Randomly zeroes elements with probability `p` and scales the rest by
     /// 1/(1−p); the identity when not `training`.
+    ///
+    /// - Throws: ``MinoError`` `.argument` when `p` is outside [0, 1] (as PyTorch),
+    ///   in training or not.
     public func dropout(_ p: Double, training: Bool = true, generator: RandomGenerator? = nil) throws -> Tensor {
+        guard p >= 0, p <= 1 else {
+            throw MinoError.argument("dropout", "probability \(p) is outside [0, 1]")
+        }
         guard training, p > 0 else { return self }
         guard p < 1 else { return try self * 0 }
         let g = generator ?? RandomGenerator.default

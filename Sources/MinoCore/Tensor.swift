@@ -126,7 +126,7 @@ extension Tensor {
     public static func full(_ value: Double, shape: Shape, dtype: DType = .float32,
                             on backend: (any Backend)? = nil) throws -> Tensor {
         let target = try backend ?? BackendRegistry.shared.current()
-        _ = try shape.validated(for: "full")
+        _ = try shape.allocatable(dtype, for: "full")
         return Tensor(storage: try target.full(value, shape: shape, dtype: dtype),
                       shape: shape, dtype: dtype, backend: target)
     }
@@ -147,6 +147,7 @@ extension Tensor {
     /// `0, 1, ..., count - 1`.
     public static func arange(_ count: Int, dtype: DType = .int64, on backend: (any Backend)? = nil) throws -> Tensor {
         guard count >= 0 else { throw MinoError.argument("arange", "count \(count) is negative") }
+        _ = try Shape([count]).allocatable(.float64, for: "arange")
         return try Tensor(doubles: (0..<count).map(Double.init), shape: [count], dtype: dtype, on: backend)
     }
 

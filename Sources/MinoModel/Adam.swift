@@ -41,6 +41,7 @@ public final class Adam: Optimizer {
         try GradMode.withoutGradients {
             for p in parameters {
                 guard let grad = p.grad else { continue }
+                try checkGradient("Adam", p, grad)
                 let key = ObjectIdentifier(p)
                 let state = try moments[key] ?? (Tensor.zeros(p.shape, dtype: p.dtype, on: p.backend),
                                                  Tensor.zeros(p.shape, dtype: p.dtype, on: p.backend))

@@ -22,10 +22,23 @@ public enum Checkpoint {
     ///   `.unknownName` for a missing parameter, `.shape`/`.dtype` (as
     ///   `.argument`) for one of the wrong shape or dtype — naming the path.
     ///   Nothing is changed unless every parameter fits.
-    public static func load(_ url: URL, into module: any Module) throws {
+    /// - Parameter strict: as PyTorch's `load_state_dict(strict=)`: when true
+    ///   (the default), a tensor in the file that the model has no parameter for
+    ///   is an error (`.unknownName`, naming them); when false it is ignored.
+    public static func load(_ url: URL, into module: any Module, strict: Bool = true) throws {
         let file = try Safetensors(contentsOf: url)
         var staged: [(Tensor, HostArray)] = []
-        for (name, parameter) in module.namedParameters {
+        let parameters = module.namedParameters
+        if strict {
+            let known = Set(parameters.map(\.0))
+            let extra = file.orderedNames.filter { !known.contains($0) }
+            guard extra.isEmpty else {
+                throw MinoError(.unknownName, "\(url.path): the model has no parameter for "
+                                + extra.map { "'\($0)'" }.joined(separator: ", ")
+                                + " (pass strict: false to ignore tensors the model does not use)")
+            }
+        }
+        for (name, parameter) in parameters {
             guard let host = file.tensors[name] else {
                 throw MinoError(.unknownName, "\(url.path): no tensor '\(name)'; the file has "
                                 + file.orderedNames.joined(separator: ", "))

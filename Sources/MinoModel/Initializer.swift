@@ -64,7 +64,7 @@ public enum Initializer: Sendable, Equatable {
         guard dtype.isFloatingPoint else {
             throw MinoError.dtype("parameter \(name)", "parameters must be floating point, got \(dtype)")
         }
-        let t = try Tensor(doubles: values(try shape.validated(for: name), generator: generator), shape: shape,
+        let t = try Tensor(doubles: values(try shape.allocatable(.float64, for: name), generator: generator), shape: shape,
                            dtype: dtype, on: backend, requiresGrad: true)
         t.name = name
         return t

@@ -32,6 +32,21 @@ public enum OptimizerKind: String, CaseIterable, Sendable {
     }
 }
 
+/// Checks that `gradient` can update `parameter`: on its backend, of its shape
+/// and dtype. Checked before any backend's in-place update, so every backend
+/// refuses the same gradients (a CPU backend could otherwise read another
+/// CPU backend's storage).
+func checkGradient(_ name: String, _ parameter: Tensor, _ gradient: Tensor) throws {
+    guard gradient.backend === parameter.backend else {
+        throw MinoError(.backend, "\(name): the gradient of \(parameter.name ?? "a parameter") is on "
+                        + "\(gradient.backend.name), the parameter on \(parameter.backend.name); move one with `to(_:)`")
+    }
+    guard gradient.shape == parameter.shape, gradient.dtype == parameter.dtype else {
+        throw MinoError(.argument, "\(name): the gradient of \(parameter.name ?? "a parameter") is \(gradient.dtype) "
+                        + "\(gradient.shape), the parameter \(parameter.dtype) \(parameter.shape)")
+    }
+}
+
 /// Checks hyperparameters shared by the optimizers.
 func checkOptimizer(_ name: String, learningRate: Double, weightDecay: Double) throws {
     guard learningRate.isFinite, learningRate >= 0 else {

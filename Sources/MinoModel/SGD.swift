@@ -31,6 +31,7 @@ public final class SGD: Optimizer {
         try GradMode.withoutGradients {
             for p in parameters {
                 guard let grad = p.grad else { continue }
+                try checkGradient("SGD", p, grad)
                 let key = ObjectIdentifier(p)
                 var state: [Tensor] = []
                 if momentum != 0 {

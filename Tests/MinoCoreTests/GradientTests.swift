@@ -49,7 +49,9 @@ final class GradientTests: XCTestCase {
             derivative: { c in [try c.upstream * c.output] })
         let samples = SampleInputs.samples(for: wrong, dtype: .float64)
         XCTAssertFalse(samples.isEmpty)
+        // (An empty sample has no element to be wrong at.)
         let results = try samples.flatMap { try GradientCheck.check($0, on: backend) }
+            .filter { $0.sample.inputs[$0.input].shape.elementCount > 0 }
         XCTAssertFalse(results.isEmpty)
         XCTAssertTrue(results.allSatisfy { !$0.passed }, "the wrong derivative passed on some sample")
     }
@@ -66,5 +68,35 @@ final class SampleCoverageTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(samples.count, 2, "\(op.name) has \(samples.count) samples")
         }
         print(report.joined(separator: "\n"))
+    }
+
+    /// The samples reach the edges of each op's domain (issue 16: the suite passed
+    /// while pow was NaN for negative bases, because it sampled bases in [0.5, 2]).
+    func testSamplesCoverTheWholeDomain() throws {
+        let pow = SampleInputs.samples(for: Ops.pow, dtype: .float64)
+        let edge = try XCTUnwrap(pow.first { $0.label.contains("edge values") })
+        XCTAssertFalse(edge.smooth, "finite differences must skip the edges")
+        let pairs = Set(zip(edge.inputs[0].doubles, edge.inputs[1].doubles).map { "\($0.0)^\($0.1)" })
+        for pair in ["-2.0^3.0", "-2.0^2.0", "-2.0^0.0", "-2.0^0.5", "0.0^0.0", "0.0^2.0", "0.0^-1.0", "2.0^2.5"] {
+            XCTAssertTrue(pairs.contains(pair), "pow's samples lack \(pair)")
+        }
+        // int64 operands beside float tensors and float numbers.
+        let add32 = SampleInputs.samples(for: Ops.add, dtype: .float32)
+        XCTAssertTrue(add32.contains { $0.inputs[0].dtype == .int64 && $0.inputs[1].dtype == .float32 && $0.numbers.isEmpty })
+        XCTAssertTrue(add32.contains { $0.inputs[0].dtype == .int64 && $0.numbers == [1] })
+        // An empty axis for every op that accepts one: reductions, softmax, losses.
+        for op in [Ops.sum, Ops.mean, Ops.softmax, Ops.logSoftmax, Ops.mse, Ops.crossEntropy, Ops.matmul] {
+            XCTAssertTrue(SampleInputs.samples(for: op, dtype: .float32).contains { $0.inputs[0].shape.elementCount == 0 },
+                          "\(op.name) has no empty sample")
+        }
+        // Sizes that overflow, exceed memory or are negative among the error inputs of every sized op.
+        for op in [Ops.reshape, Ops.expand, Ops.sliceScatter, Ops.indexAdd, Ops.scatterAdd] {
+            let reasons = Set(ErrorInputs.samples(for: op, dtype: .float32).map(\.reason))
+            XCTAssertTrue(reasons.isSuperset(of: ["overflowing size", "beyond memory size", "negative size"]),
+                          "\(op.name): \(reasons)")
+        }
+        let expand = ErrorInputs.samples(for: Ops.expand, dtype: .float32)
+        XCTAssertEqual(expand.first { $0.reason == "beyond memory size" }?.expected, .backend)
+        XCTAssertEqual(expand.first { $0.reason == "overflowing size" }?.expected, .shape)
     }
 }

@@ -82,7 +82,7 @@ enum BLASMath {
         case .sub: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) in x - y }
         case .mul: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) in x * y }
         case .div: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) in x / y }
-        case .pow: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) in T.pow(x, y) }
+        case .pow: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) in ReferenceMath.pow(x, y) }
         case .maximum: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) in maximum(x, y) }
         case .minimum: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) in minimum(x, y) }
         case .equal: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) -> T in flag(x == y) }

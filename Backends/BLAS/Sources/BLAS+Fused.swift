@@ -212,7 +212,8 @@ enum BLASFused {
         if let losses { return losses }
         let out = CPUStorage(uninitialized: .scalar, dtype: logits.dtype)
         let sum = T(total)
-        out.pointer(T.self)[0] = reduction == .mean ? sum * T(1 / Double(Swift.max(rows, 1))) : sum
+        // The mean of no rows is 0/0 = NaN, as the default and PyTorch.
+        out.pointer(T.self)[0] = reduction == .mean ? sum / T(rows) : sum
         return out
     }
 
@@ -224,7 +225,7 @@ enum BLASFused {
         if axes.isEmpty { return x.isContiguous ? copy(x, T.self) : CPUTransfer.contiguous(x) }
         guard let out = BLASReduce.sum(x, axes: axes, outShape: outShape, T.self) else { return nil }
         let count = axes.reduce(1) { $0 * x.shape[$1] }
-        let scale = T(1 / Double(Swift.max(count, 1)))
+        let scale = T(1 / Double(count))  // an empty axis: 0 · ∞ = NaN, the mean of nothing
         let p = out.pointer(T.self)
         for i in 0..<outShape.elementCount { p[i] = p[i] * scale }
         return out
@@ -253,7 +254,7 @@ enum BLASFused {
         for i in 0..<n { total += Double(f(pp[i], pt[i])) }
         let out = CPUStorage(uninitialized: .scalar, dtype: p.dtype)
         let sum = T(total)
-        out.pointer(T.self)[0] = reduction == .mean ? sum * T(1 / Double(Swift.max(n, 1))) : sum
+        out.pointer(T.self)[0] = reduction == .mean ? sum / T(n) : sum  // of nothing: NaN
         return out
     }
 }

@@ -8,7 +8,7 @@ extension TorchBackend {
     /// `F.mse_loss`, `F.binary_cross_entropy_with_logits`, `torch.mean`.
     ///
     /// Returns nil (Core runs the default from primitives) when an input is
-    /// empty: torch's mean of nothing is NaN, the reference's is 0.
+    /// empty, so empty tensors take one path on every backend.
     public func fused(_ kernel: FusedKernel, _ inputs: [Operand], _ attributes: OpAttributes) throws
         -> (any BackendStorage)? {
         if inputs.contains(where: { $0.shape.elementCount == 0 }) { return nil }

@@ -42,11 +42,8 @@ extension TorchBackend {
     public func reduce(_ kernel: ReduceKernel, _ x: Operand, axes: [Int], keepDims: Bool) throws -> any BackendStorage {
         let out = x.shape.reduced(over: axes, keepDims: keepDims)
         if x.shape.elementCount == 0 {
-            // torch refuses an empty reduction axis even when the result is
-            // empty too; the reference refuses only a max with something to fill.
-            if kernel == .max, out.elementCount > 0 {
-                throw MinoError.shape("max", [x.shape], "cannot reduce an empty axis")
-            }
+            // torch refuses an empty reduction axis even when the result is empty
+            // too; Core's shape rule refuses a max only with something to fill.
             if out.elementCount == 0 { return try empty(out, x.dtype) }
         }
         return try tensor(kernel.rawValue, try function(runtime.reduce[kernel], kernel.rawValue),

@@ -30,6 +30,42 @@ public enum ErrorInputs {
         }
         out.append(arity(valid))
         out += indexSamples(valid, dtype: dtype)
+        out += sizeSamples(valid)
+        return out
+    }
+
+    /// For an op with a size attribute (`reshape`, `expand`, `sliceScatter`,
+    /// `indexAdd`, `scatterAdd`): the valid call with sizes that overflow
+    /// (2³² · 2³² elements), that no memory holds (2⁴⁴ times the input), and
+    /// that are negative. Core must refuse each before a backend allocates; the
+    /// expected kind is the one Core's checks throw (`.shape` for an overflow or a
+    /// count that does not fit, `.backend` for out of memory, `.argument` for a
+    /// negative size).
+    static func sizeSamples(_ valid: OpSample) -> [ErrorSample] {
+        let schema = valid.op.signature.attributes
+        guard schema == .shape || schema == .sliceScatter || schema == .scatter,
+              let normalized = try? valid.outputSpec().attributes else { return [] }
+        let dims = schema == .shape ? valid.inputs[0].shape.dims : normalized.shape.dims
+        let variants: [(String, [Int])] = [
+            ("overflowing", [1 << 32, 1 << 32] + dims),
+            ("beyond memory", [1 << 44] + dims),
+            ("negative", [-3] + dims),
+        ]
+        var out: [ErrorSample] = []
+        for (what, size) in variants {
+            var attributes = valid.attributes
+            attributes.shape = Shape(size)
+            let sample = OpSample(op: valid.op, label: "\(valid.label), size \(Shape(size)) (invalid)",
+                                  inputs: valid.inputs, attributes: attributes, transposed: valid.transposed)
+            do {
+                let (spec, _) = try sample.outputSpec()
+                _ = try spec.shape.allocatable(spec.dtype, for: valid.op.name)
+            } catch let error as MinoError {
+                out.append(ErrorSample(sample: sample, expected: error.kind, reason: "\(what) size"))
+            } catch {
+                continue
+            }
+        }
         return out
     }
 

@@ -83,6 +83,7 @@ public struct GoldenData {
         mix(sample.key.utf8)
         mix(SampleExport.attributesJSON(sample).serialized().utf8)
         mix(sample.transposed.sorted().map(String.init).joined(separator: ",").utf8)
+        if !sample.numbers.isEmpty { mix(sample.numbers.sorted().map(String.init).joined(separator: ",").utf8) }
         for input in sample.inputs {
             mix("\(input.dtype)\(input.shape)".utf8)
             mix(input.littleEndianBytes)
@@ -101,7 +102,8 @@ public struct GoldenData {
 /// transposed input, the transpose of the value the op receives: the
 /// generator transposes it back as a strided view, as the suite does) and
 /// `KEY/weight`; metadata `sample/KEY` = `{"op", "dtype", "label",
-/// "inputs", "transposed", "grad", "attributes", "fingerprint"}`.
+/// "inputs", "transposed", "numbers", "grad", "attributes", "fingerprint"}`
+/// (`numbers`: inputs given as a Python `float`, their value the rank-0 array).
 public enum SampleExport {
     /// Every valid sample of `ops` in `dtypes`, in suite order.
     public static func samples(ops: [OpDefinition] = OpRegistry.shared.all,
@@ -123,6 +125,7 @@ public enum SampleExport {
                 "label": .string(sample.label),
                 "inputs": .integer(sample.inputs.count),
                 "transposed": .array(sample.transposed.sorted().map { .integer($0) }),
+                "numbers": .array(sample.numbers.sorted().map { .integer($0) }),
                 "grad": .array(grad.map { .integer($0) }),
                 "attributes": attributesJSON(sample),
                 "fingerprint": .string(GoldenData.fingerprint(sample)),

@@ -16,18 +16,33 @@ public struct OpSample: CustomStringConvertible {
     /// are uploaded and then transposed on the backend, so the op receives a
     /// non-contiguous (strided) operand.
     public let transposed: Set<Int>
+    /// Inputs given as a plain number (the single value of the rank-0 host
+    /// array), as `x + 0.5` gives one: the op receives ``Tensor/number(_:)-Double``
+    /// of the first tensor input, PyTorch a Python `float`.
+    public let numbers: Set<Int>
+    /// Whether central finite differences are meaningful at every element: false
+    /// for samples on the edges of an op's domain (zeros, ties, poles, NaN regions),
+    /// which are checked against the reference and PyTorch only.
+    public let smooth: Bool
 
     public init(op: OpDefinition, label: String, inputs: [HostArray], attributes: OpAttributes,
-                transposed: Set<Int> = []) {
+                transposed: Set<Int> = [], numbers: Set<Int> = [], smooth: Bool = true) {
         self.op = op
         self.label = label
         self.inputs = inputs
         self.attributes = attributes
         self.transposed = transposed
+        self.numbers = numbers
+        self.smooth = smooth
     }
 
-    /// The dtype of the value inputs.
+    /// The dtype of the sample: that of its first floating-point value input
+    /// (an int64 operand beside a float one is a mixed-dtype sample of the float
+    /// dtype), else of its first value input.
     public var dtype: DType {
+        for (i, input) in inputs.enumerated() where role(i) == .value && input.dtype.isFloatingPoint {
+            return input.dtype
+        }
         for (i, input) in inputs.enumerated() where role(i) == .value { return input.dtype }
         return inputs.first?.dtype ?? .float32
     }
@@ -40,7 +55,7 @@ public struct OpSample: CustomStringConvertible {
 
     /// Whether input `i` can receive a gradient.
     public func isDifferentiable(_ i: Int) -> Bool {
-        op.isDifferentiable && role(i) == .value && inputs[i].dtype.isFloatingPoint
+        op.isDifferentiable && role(i) == .value && inputs[i].dtype.isFloatingPoint && !numbers.contains(i)
     }
 
     public var description: String { "\(op.name) \(label) \(dtype)" }
@@ -49,16 +64,23 @@ public struct OpSample: CustomStringConvertible {
     /// Differentiable inputs require gradients when `requiresGrad`.
     public func tensors(on backend: any Backend, requiresGrad: Bool = false,
                         replacing replacement: (index: Int, array: HostArray)? = nil) throws -> [Tensor] {
-        try inputs.enumerated().map { i, host in
+        var out = try inputs.enumerated().map { i, host in
             var data = host
             if let r = replacement, r.index == i { data = r.array }
             var t = try Tensor(data, on: backend)
             if transposed.contains(i) {
                 t = try GradMode.withoutGradients { try t.transposed().detached() }
             }
-            t.requiresGrad = requiresGrad && isDifferentiable(i)
+            if !numbers.contains(i) { t.requiresGrad = requiresGrad && isDifferentiable(i) }
             return t
         }
+        // A number becomes what the tensor beside it makes of it (Core's promotion rule).
+        if let anchor = out.indices.first(where: { !numbers.contains($0) }) {
+            for i in numbers.sorted() {
+                out[i] = try out[anchor].number(try inputs[i].doubles.first ?? 0)
+            }
+        }
+        return out
     }
 
     /// Runs the op on `backend`.
@@ -82,7 +104,15 @@ public struct OpSample: CustomStringConvertible {
     /// - Throws: the shape rule's error (only for error samples).
     public func outputSpec() throws -> (spec: TensorSpec, attributes: OpAttributes) {
         var a = attributes
-        let specs = inputs.indices.map { TensorSpec(logicalShapes[$0], inputs[$0].dtype) }
+        let anchor = inputs.indices.first { !numbers.contains($0) } ?? 0
+        var specs = inputs.indices.map { i in
+            // A number takes the dtype Core's rule gives it (a float number: at least the default float).
+            TensorSpec(logicalShapes[i], numbers.contains(i) ? inputs[anchor].dtype.floatingPoint : inputs[i].dtype)
+        }
+        // The value inputs as the op receives them: promoted as Dispatch promotes them.
+        if let dtype = Dispatch.computeDType(op, specs) {
+            for i in specs.indices where role(i) == .value || role(i) == .condition { specs[i].dtype = dtype }
+        }
         let spec = try op.shapeRule(specs, &a)
         return (spec, a)
     }

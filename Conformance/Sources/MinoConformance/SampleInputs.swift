@@ -29,6 +29,136 @@ public enum SampleInputs {
             out.append(OpSample(op: op, label: label, inputs: makeInputs(op, shapes, a, dtype, rng), attributes: attributes))
         }
         if let strided = stridedVariant(of: out) { out.append(strided) }
+        return out + domainSamples(for: op, dtype: dtype, after: out)
+    }
+
+    // MARK: The edges of the domain
+
+    /// Samples beyond the smooth interior the random ones cover: the edges of
+    /// the op's ``ValueDomain`` (``edgeValues(_:input:)``), an empty axis, and
+    /// int64 operands beside float tensors and float numbers. Finite differences
+    /// skip the edge values (the function is not smooth there); the reference
+    /// and PyTorch's golden values check every element.
+    static func domainSamples(for op: OpDefinition, dtype: DType, after valid: [OpSample]) -> [OpSample] {
+        var out: [OpSample] = []
+        if let edge = edgeSample(for: op, dtype: dtype, valid: valid) { out.append(edge) }
+        if let empty = emptySample(for: op, dtype: dtype) { out.append(empty) }
+        out += mixedSamples(for: op, dtype: dtype)
+        return out
+    }
+
+    /// The values at the edges of each domain: zeros, ties, large magnitudes,
+    /// the boundary of a one-sided domain; for `pow`, negative, zero and positive
+    /// bases against integer, zero, negative and fractional exponents.
+    static func edgeValues(_ domain: ValueDomain, input: Int) -> [Double] {
+        switch domain {
+        case .any: return [-30, -2.5, -1, 0, 0.25, 1, 3, 30]
+        case .positive: return [0, 1e-3, 0.5, 1, 7, 100]
+        case .separated: return [-1.5, 0, 0, 0.5, -0.5, 0.5, 2]
+        case .unitInterval: return [0, 0.25, 0.5, 1]
+        case .power: return input == 0 ? [-2, -1.5, -0.5, 0, 0.5, 2] : [-1, 0, 1, 2, 3, 0.5, 2.5]
+        }
+    }
+
+    /// Whether `op` is elementwise over two broadcast value inputs (`add`, `pow`, `less`, …):
+    /// its shape rule maps two vectors of one length to that length (`matmul` does not).
+    static func isElementwiseBinary(_ op: OpDefinition) -> Bool {
+        guard op.signature.broadcasts, op.signature.inputs == [.value, .value] else { return false }
+        var a = OpAttributes.none
+        return (try? op.shapeRule([TensorSpec([5], .float64), TensorSpec([5], .float64)], &a))?.shape == [5]
+    }
+
+    /// An elementwise binary op gets every pair of its two inputs' edge values;
+    /// any other op its first valid sample with the edge values cycled through.
+    static func edgeSample(for op: OpDefinition, dtype: DType, valid: [OpSample]) -> OpSample? {
+        let domain = op.signature.domain
+        if isElementwiseBinary(op) {
+            let (a, b) = (edgeValues(domain, input: 0), edgeValues(domain, input: 1))
+            let n = a.count * b.count
+            let inputs = [HostArray.make((0..<n).map { a[$0 / b.count] }, [n], dtype),
+                          HostArray.make((0..<n).map { b[$0 % b.count] }, [n], dtype)]
+            return OpSample(op: op, label: "[\(n)] [\(n)] edge values", inputs: inputs, attributes: .none, smooth: false)
+        }
+        guard let first = valid.first(where: { $0.transposed.isEmpty }) else { return nil }
+        var inputs = first.inputs
+        for (i, input) in inputs.enumerated() where first.role(i) == .value {
+            let pool = edgeValues(domain, input: i)
+            inputs[i] = HostArray.make((0..<input.shape.elementCount).map { pool[($0 + i) % pool.count] },
+                                       input.shape, dtype)
+        }
+        return OpSample(op: op, label: first.label + ", edge values", inputs: inputs, attributes: first.attributes,
+                        smooth: false)
+    }
+
+    /// The first candidate, with its leading axis emptied (in every input whose
+    /// leading axis has the first input's size), that the op's shape rule accepts:
+    /// a reduction over an empty axis (the mean of nothing is NaN, as in PyTorch),
+    /// a softmax of no rows, a product with no rows.
+    static func emptySample(for op: OpDefinition, dtype: DType) -> OpSample? {
+        let tuples = candidates(for: op).map(\.0)
+        var seen = Set<[Shape]>()
+        for shapes in tuples where shapes[0].rank >= 1 && shapes[0][0] > 0 {
+            let size = shapes[0][0]
+            let emptied = shapes.map { s in
+                s.rank >= 1 && s[0] == size ? Shape([0] + s.dims.dropFirst()) : s
+            }
+            guard seen.insert(emptied).inserted else { continue }
+            for attributes in AttributeCandidates.for(op.signature.attributes, shapes: emptied) {
+                var a = attributes
+                let specs = zip(emptied, roles(op, emptied.count)).map { shape, role in
+                    TensorSpec(shape, role == .value || role == .condition ? dtype : .int64)
+                }
+                guard (try? op.shapeRule(specs, &a)) != nil else { continue }
+                // Index inputs that still hold positions would address an empty axis.
+                guard zip(emptied, roles(op, emptied.count)).allSatisfy({ shape, role in
+                    role == .value || role == .condition || shape.elementCount == 0
+                }) else { continue }
+                let label = describe(emptied, attributes) + ", empty"
+                let rng = RandomGenerator(seed: seed(op.name, label, dtype))
+                return OpSample(op: op, label: label, inputs: makeInputs(op, emptied, a, dtype, rng),
+                                attributes: attributes)
+            }
+        }
+        return nil
+    }
+
+    /// For an elementwise binary op: an int64 tensor beside a float tensor (the
+    /// result is the float dtype), and, in the default float dtype's run, an
+    /// int64 tensor beside a float number (PyTorch's rule: the default float
+    /// dtype, never the tensor's int64).
+    static func mixedSamples(for op: OpDefinition, dtype: DType) -> [OpSample] {
+        guard isElementwiseBinary(op) else { return [] }
+        let rng = RandomGenerator(seed: seed(op.name, "int64 operands", dtype))
+        let shape: Shape = [3, 4]
+        let pool = edgeValues(op.signature.domain, input: 0).map { $0.rounded(.towardZero) }
+        let integers = HostArray.make((0..<shape.elementCount).map { pool[$0 % pool.count] }, shape, .int64)
+        let floats = HostArray.make(values(op.signature.domain, shape.elementCount, rng), shape, dtype)
+        // The integers are edge values (zeros, negative bases): checked against the reference
+        // and PyTorch, not by finite differences.
+        var out = [OpSample(op: op, label: "\(shape) int64 and \(shape) \(dtype)", inputs: [integers, floats],
+                            attributes: .none, smooth: false)]
+        // A rank-0 tensor of the other float dtype: the dimensioned operand's dtype wins
+        // within a category (float32 [3 4] with a float64 scalar is float32, as PyTorch).
+        let other: DType = dtype == .float32 ? .float64 : .float32
+        let scalar = HostArray.make([edgeValues(op.signature.domain, input: 1)[3]], .scalar, other)
+        out.append(OpSample(op: op, label: "\(shape) \(dtype) and [] \(other)", inputs: [floats, scalar],
+                            attributes: .none, smooth: false))
+        if dtype == DType.defaultFloat {
+            // A float rank-0 tensor beside int64 decides the dtype (a higher category): float64.
+            out.append(OpSample(op: op, label: "\(shape) int64 and [] float64",
+                                inputs: [integers, HostArray.make([2.5], .scalar, .float64)], attributes: .none,
+                                smooth: false))
+            // Both int64 (once): integer arithmetic, or the default float dtype for a floating op (`div`).
+            let exponents = edgeValues(op.signature.domain, input: 1).map { $0.rounded(.towardZero) }
+            let others = HostArray.make((0..<shape.elementCount).map { exponents[$0 % exponents.count] }, shape, .int64)
+            out.append(OpSample(op: op, label: "\(shape) int64 and \(shape) int64", inputs: [integers, others],
+                                attributes: .none, smooth: false))
+            for number in [0.5, 2.5] {
+                out.append(OpSample(op: op, label: "\(shape) int64 and the number \(number)",
+                                    inputs: [integers, HostArray.scalar(number, dtype: dtype)], attributes: .none,
+                                    numbers: [1], smooth: false))
+            }
+        }
         return out
     }
 
@@ -139,7 +269,8 @@ public enum SampleInputs {
         switch domain {
         case .any:
             return rng.uniform(count: count, low: -2, high: 2)
-        case .positive:
+        case .positive, .power:
+            // pow's random samples stay where it is smooth; edgeSample covers the rest.
             return rng.uniform(count: count, low: 0.5, high: 2)
         case .unitInterval:
             return rng.uniform(count: count, low: 0.1, high: 0.9)
