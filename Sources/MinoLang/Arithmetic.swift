@@ -126,20 +126,20 @@ enum Arith {
                 throw LangError.type("\(op.rawValue) is not supported on tensors in Mino yet")
             }
         }
-        guard let x = other.number, other.isNumeric else {
+        guard other.isNumeric else {
             throw LangError.type("unsupported operand type(s) for \(op.rawValue): '\(tensorFirst ? "Tensor" : other.typeName)' and '\(tensorFirst ? other.typeName : "Tensor")'")
         }
-        switch (op, tensorFirst) {
-        case (.add, _): return try t + x
-        case (.mul, _): return try t * x
-        case (.sub, true): return try t - x
-        case (.sub, false): return try x - t
-        case (.div, true): return try t / x
-        case (.div, false): return try x / t
-        case (.pow, true): return try t.pow(x)
-        case (.pow, false): return try t.scalarLike(x).pow(t)
-        case (.matmul, _): throw LangError.type("unsupported operand type(s) for @: a tensor and a number")
-        case (.floorDiv, _), (.mod, _): throw LangError.type("\(op.rawValue) is not supported on tensors in Mino yet")
+        // A Python number beside a tensor promotes as PyTorch's does (Core's `Tensor.number`).
+        return try tensorOp(op, t, .tensor(try scalar(other, beside: t)), tensorFirst: tensorFirst)
+    }
+
+    /// A number as a scalar tensor beside `t`: an int keeps an integer tensor's dtype, a
+    /// float makes an integer tensor float, neither widens a float tensor.
+    static func scalar(_ number: Value, beside t: Tensor) throws -> Tensor {
+        switch number.normalizedNumber {
+        case .int(let i): return try t.number(i)
+        case .float(let d): return try t.number(d)
+        default: throw LangError.type("expected a number beside the tensor, found \(number.typeName)")
         }
     }
 
@@ -190,8 +190,8 @@ enum Arith {
     private static func tensorPair(_ a: Value, _ b: Value) throws -> (Tensor, Tensor)? {
         switch (a.tensor, b.tensor) {
         case (let x?, let y?): return (x, y)
-        case (let x?, nil): guard let n = b.number else { return nil }; return (x, try x.scalarLike(n))
-        case (nil, let y?): guard let n = a.number else { return nil }; return (try y.scalarLike(n), y)
+        case (let x?, nil): guard b.isNumeric else { return nil }; return (x, try scalar(b, beside: x))
+        case (nil, let y?): guard a.isNumeric else { return nil }; return (try scalar(a, beside: y), y)
         default: return nil
         }
     }

@@ -236,12 +236,7 @@ enum TorchOps {
         }
         return try values.map { v in
             if let t = v.tensor { return t }
-            if let x = v.number, v.isNumeric {
-                if case .float = v, !reference.dtype.isFloatingPoint {
-                    return try Tensor.scalar(x, dtype: .defaultFloat, on: reference.backend)
-                }
-                return try reference.scalarLike(x)
-            }
+            if v.isNumeric { return try Arith.scalar(v, beside: reference) }
             if v.sequenceItems() != nil { return try TensorFactory.tensor(from: v, dtype: nil, on: reference.backend) }
             throw LangError.type("\(name)(): expected a tensor, got \(v.typeName)")
         }
