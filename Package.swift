@@ -33,11 +33,13 @@ let core: [Target] = [
     .target(name: "MinoReference", dependencies: ["MinoCore", "MinoCPU", realModule],
             path: "Backends/Reference", swiftSettings: swift5),
 
-    // OpenBLAS's C interface (cblas.h), found through pkg-config.
-    .systemLibrary(name: "CBLAS", path: "Backends/BLAS/CBLAS", pkgConfig: "openblas",
-                   providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+    // The CBLAS entry points, resolved at run time from OpenBLAS, MKL or another
+    // library opened with dlopen (MINO_BLAS), and the CPU's features: no cblas.h,
+    // no link to libopenblas, so OpenBLAS initialises only after Mino picks its kernels.
+    .target(name: "CBLAS", path: "Backends/BLAS/CBLAS",
+            linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
 
-    // The OpenBLAS backend: gemm for products, vectorised Swift loops elsewhere.
+    // The BLAS backend: gemm for products, vectorised Swift loops elsewhere.
     .target(name: "MinoBLAS", dependencies: ["MinoCore", "MinoCPU", "MinoReference", "CBLAS", realModule],
             path: "Backends/BLAS/Sources", swiftSettings: swift5),
 
