@@ -95,8 +95,13 @@ let frontEnds: [Target] = [
         dependencies: ["Mino", "MinoLisp", "MinoConformance", argumentParser],
         path: "Sources/MinoCLI", swiftSettings: swift5),
 
-    // Benchmarks against PyTorch and raw OpenBLAS (`make bench`).
-    .executableTarget(name: "MinoBench", dependencies: ["Mino", "CBLAS"], path: "Benchmarks/MinoBench",
+    // Benchmarks against PyTorch and raw CBLAS (`make bench`); MinoBenchC: the FMA peak loop.
+    .target(name: "MinoBenchC", path: "Benchmarks/MinoBenchC"),
+    .executableTarget(name: "MinoBench", dependencies: ["Mino", "CBLAS", "MinoBenchC"], path: "Benchmarks/MinoBench",
+                      swiftSettings: swift5),
+
+    // A program that uses Mino as a library (the blas tests run it to check the kernel a library user gets).
+    .executableTarget(name: "MinoLibraryExample", dependencies: ["Mino"], path: "Examples/LibraryUse",
                       swiftSettings: swift5),
 ]
 
@@ -111,7 +116,8 @@ let tests: [Target] = [
                 swiftSettings: swift5),
     .testTarget(name: "MinoPythonTests", dependencies: ["MinoPython"], path: "Tests/MinoPythonTests",
                 swiftSettings: swift5),
-    .testTarget(name: "MinoBLASTests", dependencies: ["Mino", "MinoConformance", "MinoConformanceTesting"],
+    .testTarget(name: "MinoBLASTests", dependencies: ["Mino", "MinoConformance", "MinoConformanceTesting",
+                                                     "MinoLibraryExample"],
                 path: "Tests/MinoBLASTests", swiftSettings: swift5),
     .testTarget(name: "MinoConformanceTests",
                 dependencies: ["MinoCore", "MinoReference", "MinoModel", "MinoConformance", "MinoConformanceTesting"],

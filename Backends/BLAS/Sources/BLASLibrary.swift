@@ -179,6 +179,17 @@ public final class BLASLibrary: @unchecked Sendable {
         /// Not OpenBLAS: the library chooses its own code path.
         case notOpenBLAS
 
+        /// A short tag: `features`, `user`, `library`, `already-loaded`, `not-openblas`.
+        public var tag: String {
+            switch self {
+            case .fromFeatures: return "features"
+            case .user: return "user"
+            case .library: return "library"
+            case .alreadyLoaded: return "already-loaded"
+            case .notOpenBLAS: return "not-openblas"
+            }
+        }
+
         public var description: String {
             switch self {
             case .fromFeatures(let core): return "OPENBLAS_CORETYPE=\(core) set by Mino from the CPU's features"
@@ -331,6 +342,16 @@ public final class BLASLibrary: @unchecked Sendable {
 
     private static func openLocked(_ provider: BLASProvider, locator: BLASLocator) throws -> BLASLibrary {
         if let library = opened[provider] { return library }
+        let library = try find(provider, locator: locator)
+        opened[provider] = library
+        return library
+    }
+
+    /// Searches for `provider` where `locator` says and opens the first candidate that
+    /// opens, without recording it as the process's library (``open(_:locator:)`` does).
+    ///
+    /// - Throws: ``MinoError`` `.backend` listing every place looked when none opens.
+    public static func find(_ provider: BLASProvider, locator: BLASLocator) throws -> BLASLibrary {
         let (paths, looked) = locator.candidates(for: provider)
         // MKL ignores OPENBLAS_CORETYPE; any other library may be an OpenBLAS.
         let core = provider == .mkl ? nil : OpenBLASCores.best(for: CPUFeatures.current)
@@ -364,10 +385,7 @@ public final class BLASLibrary: @unchecked Sendable {
             } else {
                 choice = .library
             }
-            let library = BLASLibrary(provider: provider, path: resolved, table: table, kernelChoice: choice,
-                                      searched: looked)
-            opened[provider] = library
-            return library
+            return BLASLibrary(provider: provider, path: resolved, table: table, kernelChoice: choice, searched: looked)
         }
         let what: String
         switch provider {
