@@ -90,6 +90,20 @@ final class BLASLibraryTests: XCTestCase {
         XCTAssertEqual(try Tensor([1, 2], shape: [2], on: try backend(named: "reference")).sum().item(), 3)
     }
 
+    /// `mino backends --verbose`'s lines for blas name the library that is open, its kernel and the CPU.
+    func testDetailsSayWhatRuns() throws {
+        let library = try BLASLibrary.current()
+        let details = Dictionary(backendDetails("blas").map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        XCTAssertEqual(details["library"], library.path)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: library.path), library.path)
+        XCTAssertEqual(details["version"], library.version)
+        XCTAssertTrue(details["kernel"]?.hasPrefix(library.kernel ?? "-") == true, "\(details)")
+        XCTAssertEqual(details["threads"], "\(library.threads)")
+        if let flags = procCpuinfoFlags(), flags.contains("avx2") {
+            XCTAssertTrue(details["cpu features"]?.split(separator: " ").contains("avx2") == true, "\(details)")
+        }
+    }
+
     // MARK: A program that uses the library, in its own environment
 
     /// With OPENBLAS_CORETYPE unset, a library user gets the kernel family of the CPU's
