@@ -325,8 +325,22 @@ public final class BLASLibrary: @unchecked Sendable {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var opened: [BLASProvider: BLASLibrary] = [:]
     nonisolated(unsafe) private static var activeLibrary: BLASLibrary?
-    /// The thread count asked for before a library was active (``BLASThreads/count``).
-    nonisolated(unsafe) static var requestedThreads: Int?
+    /// The thread count last asked for (``BLASThreads/count``): applied to each library made active.
+    nonisolated(unsafe) private static var requestedThreadCount: Int?
+
+    static var requestedThreads: Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        return requestedThreadCount
+    }
+
+    /// Records `n` for libraries activated later and applies it to the active one.
+    static func requestThreads(_ n: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        requestedThreadCount = n
+        activeLibrary?.threads = n
+    }
 
     /// Opens `provider` (once per process; later calls return the same library) without activating it.
     ///
@@ -423,7 +437,7 @@ public final class BLASLibrary: @unchecked Sendable {
     }
 
     private static func activateLocked(_ library: BLASLibrary) {
-        if let n = requestedThreads { library.threads = n }
+        if let n = requestedThreadCount { library.threads = n }
         var table = library.table
         mino_cblas_activate(&table)
         activeLibrary = library

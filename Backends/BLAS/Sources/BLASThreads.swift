@@ -18,9 +18,7 @@ public enum BLASThreads {
     public static var count: Int {
         get { (try? BLASLibrary.current())?.threads ?? BLASLibrary.requestedThreads ?? 1 }
         set {
-            let n = Swift.max(newValue, 1)
-            BLASLibrary.requestedThreads = n
-            BLASLibrary.active?.threads = n
+            BLASLibrary.requestThreads(Swift.max(newValue, 1))
         }
     }
 
