@@ -69,8 +69,8 @@ enum FMAPeak {
 }
 
 extension MatMulBench {
-    /// The child: Mino on the blas backend and raw `cblas_?gemm` of the same loaded library,
-    /// for each size and thread count, one JSON line each.
+    /// The child: the FMA peak once more, then Mino on the blas backend and raw `cblas_?gemm`
+    /// of the same loaded library, for each size and thread count, one JSON line each.
     ///   mino-bench matmul-child --dtype float32 --threads 1,2 --sizes 64,256 [--quick]
     static func child(_ arguments: [String]) throws {
         var options: [String: String] = [:]
@@ -89,6 +89,11 @@ extension MatMulBench {
         let threads = (options["threads"] ?? "1").split(separator: ",").compactMap { Int($0) }
         let sizes = (options["sizes"] ?? "256").split(separator: ",").compactMap { Int($0) }
         let blas = try backend(named: "blas")
+        if let peak = FMAPeak.measure(settings) {
+            let data = try JSONSerialization.data(withJSONObject: ["fma_peak": peak.gflops, "vectors": peak.vectors],
+                                                  options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
         for n in sizes {
             for t in threads {
                 BLASThreads.count = t

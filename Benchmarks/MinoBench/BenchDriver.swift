@@ -60,9 +60,17 @@ struct BenchDriver {
         let start = clock.now
         let blas = BenchProvider.available(providers, log: log)
         log("mino-bench: measuring the FMA peak")
-        let peak = FMAPeak.measure(settings)
+        var peak = FMAPeak.measure(settings)
         var records = header(blas, peak)
-        if only.contains("matmul") { records += try matmul(torch, peerNote, blas, peak) }
+        if only.contains("matmul") {
+            let (rows, best) = try matmul(torch, peerNote, blas, peak)
+            records += rows
+            peak = best
+        }
+        if let peak {
+            records.insert(Record(name: "FMA peak per thread, float32, \(peak.vectors)", mino: peak.gflops, peer: nil,
+                                  unit: "GFLOP/s", comparison: "machine", threads: 1), at: blas.count)
+        }
         if only.contains("train") { records += try training(torch, peerNote, blas) }
         if only.contains("tiny") { records += try tiny(torch, peerNote) }
         if only.contains("leak") { records += try leak(torch != nil) }
@@ -81,7 +89,7 @@ struct BenchDriver {
     // MARK: header
 
     /// Prints which BLAS runs (and a warning for a legacy OpenBLAS kernel on an AVX2 or
-    /// AVX-512 CPU) and the FMA peak; returns them as records for the JSON.
+    /// AVX-512 CPU) and the FMA peak at the start; returns the libraries as records for the JSON.
     func header(_ blas: [BenchProvider], _ peak: FMAPeak.Figure?) -> [Record] {
         var records: [Record] = []
         let cpu = CPUFeatures.current
@@ -96,9 +104,8 @@ struct BenchDriver {
         if blas.isEmpty { print("WARNING: no BLAS library opened; the blas rows are missing") }
         if let peak {
             print("FMA peak: \(Report.format(peak.gflops)) GFLOP/s float32 per thread (\(peak.vectors), register-only "
-                  + "loop); float64 rows against half of it, n threads against n times it")
-            records.append(Record(name: "FMA peak per thread, float32, \(peak.vectors)", mino: peak.gflops, peer: nil,
-                                  unit: "GFLOP/s", comparison: "machine", threads: 1))
+                  + "loop; each matmul child measures it again and the best counts); float64 rows against half of it, "
+                  + "n threads against n times it")
         } else {
             print("FMA peak: not measured (no AVX2+FMA or AVX-512 here); no fraction-of-peak figures")
         }
@@ -108,15 +115,24 @@ struct BenchDriver {
 
     // MARK: matmul
 
+    /// What one dtype's products measured: torch.mm, each provider (Mino, raw cblas), the reference backend.
+    struct MatMulFigures {
+        var torch: [Int: [Int: Double]] = [:]  // threads → n → GFLOP/s
+        var blas: [String: [Int: [Int: (mino: Double, raw: Double)]]] = [:]  // provider → n → threads
+        var reference: [Int: Double] = [:]  // n → GFLOP/s
+    }
+
+    /// The matmul rows, and the FMA peak they were judged against: the best of the parent's
+    /// measurement and each child's (load from elsewhere only ever lowers a measurement, so
+    /// the best is the cautious denominator).
     func matmul(_ torch: TorchPeer?, _ peerNote: String?, _ providers: [BenchProvider],
-                _ peak: FMAPeak.Figure?) throws -> [Record] {
+                _ startPeak: FMAPeak.Figure?) throws -> (records: [Record], peak: FMAPeak.Figure?) {
         let reference = try backend(named: "reference")
-        var records: [Record] = []
         let sizes = settings.matmulSizes.map(String.init).joined(separator: ",")
+        var peak = startPeak
+        var measured: [DType: MatMulFigures] = [:]
         for dtype in [DType.float32, .float64] {
-            let tag = dtype == .float32 ? "f32" : "f64"
-            let gemm = dtype == .float32 ? "cblas_sgemm" : "cblas_dgemm"
-            var torchFigures: [Int: [Int: Double]] = [:]  // threads → n → GFLOP/s
+            var f = MatMulFigures()
             if let torch {
                 for t in threads {
                     log("mino-bench: torch.mm \(dtype), \(t) thread(s)")
@@ -124,12 +140,11 @@ struct BenchDriver {
                                                "--sizes", sizes,
                                                "--min-time", "\(settings.blockSeconds)", "--repeats", "\(settings.repeats)"])
                     for line in lines {
-                        if let n = line["n"] as? Int, let g = line["gflops"] as? Double { torchFigures[t, default: [:]][n] = g }
+                        if let n = line["n"] as? Int, let g = line["gflops"] as? Double { f.torch[t, default: [:]][n] = g }
                     }
                 }
             }
-            // provider → n → threads → (Mino on blas, raw cblas of the same library), each provider in its own process.
-            var figures: [String: [Int: [Int: (Double, Double)]]] = [:]
+            // Each provider in its own process.
             for p in providers {
                 log("mino-bench: matmul \(dtype) on \(p.name), \(threads) thread(s)")
                 let lines = try Subprocess.jsonLines(Subprocess.selfPath, [
@@ -139,16 +154,32 @@ struct BenchDriver {
                 for line in lines {
                     if let n = line["n"] as? Int, let t = line["threads"] as? Int, let mino = line["mino"] as? Double,
                        let raw = line["raw"] as? Double {
-                        figures[p.name, default: [:]][n, default: [:]][t] = (mino, raw)
+                        f.blas[p.name, default: [:]][n, default: [:]][t] = (mino, raw)
+                    }
+                    if let g = line["fma_peak"] as? Double, let vectors = line["vectors"] as? String, g > (peak?.gflops ?? 0) {
+                        peak = FMAPeak.Figure(gflops: g, vectors: vectors)
                     }
                 }
             }
+            BLASThreads.count = 1
+            for n in settings.matmulSizes {
+                log("mino-bench: matmul \(dtype) n=\(n), reference")
+                f.reference[n] = try MatMulBench.mino(n: n, dtype: dtype, on: reference, settings: settings)
+            }
+            measured[dtype] = f
+        }
+
+        var records: [Record] = []
+        for dtype in [DType.float32, .float64] {
+            guard let f = measured[dtype] else { continue }
+            let tag = dtype == .float32 ? "f32" : "f64"
+            let gemm = dtype == .float32 ? "cblas_sgemm" : "cblas_dgemm"
             // float64 FMAs carry half the lanes of float32 ones.
             let peakPerThread = peak.map { dtype == .float32 ? $0.gflops : $0.gflops / 2 }
             for n in settings.matmulSizes {
                 for p in providers {
                     for t in threads {
-                        guard let (mino, raw) = figures[p.name]?[n]?[t] else { continue }
+                        guard let (mino, raw) = f.blas[p.name]?[n]?[t] else { continue }
                         let label = "matmul \(tag) n=\(n) blas[\(p.name)]"
                         let peakFigure = peakPerThread.map { $0 * Double(t) }
                         let fraction = peakFigure.map { mino / $0 }
@@ -157,7 +188,7 @@ struct BenchDriver {
                                               comparison: "blas[\(p.name)] vs raw \(gemm)", threads: t,
                                               target: n >= 256 ? 0.9 : nil, provider: p.name, peakFraction: fraction))
                         records.append(Record(name: Report.named("\(label) vs torch.mm", threads: t),
-                                              mino: mino, peer: torchFigures[t]?[n], unit: "GFLOP/s",
+                                              mino: mino, peer: f.torch[t]?[n], unit: "GFLOP/s",
                                               comparison: "blas[\(p.name)] vs torch.mm", threads: t,
                                               target: p.provider == .mkl && n >= 256 ? 0.9 : nil, note: peerNote,
                                               provider: p.name, peakFraction: fraction))
@@ -170,19 +201,17 @@ struct BenchDriver {
                         }
                     }
                 }
-                BLASThreads.count = 1
-                log("mino-bench: matmul \(dtype) n=\(n), reference")
-                let ref = try MatMulBench.mino(n: n, dtype: dtype, on: reference, settings: settings)
                 let base = providers.first
+                let ref = f.reference[n]
                 records.append(Record(name: Report.named("matmul \(tag) n=\(n) reference vs blas[\(base?.name ?? "-")]",
                                                          threads: 1),
-                                      mino: ref, peer: base.flatMap { figures[$0.name]?[n]?[1]?.0 },
+                                      mino: ref, peer: base.flatMap { f.blas[$0.name]?[n]?[1]?.mino },
                                       unit: "GFLOP/s", comparison: "reference vs blas", threads: 1,
                                       target: n == 256 ? 0.2 : nil,
-                                      peakFraction: peakPerThread.map { ref / $0 }))
+                                      peakFraction: ref.flatMap { r in peakPerThread.map { r / $0 } }))
             }
         }
-        return records
+        return (records, peak)
     }
 
     // MARK: training
