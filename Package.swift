@@ -68,6 +68,13 @@ let model: [Target] = [
             swiftSettings: swift5),
 ]
 
+// MARK: Layer 4: the .mu language (evaluator, torch-like namespaces, mu)
+
+let language: [Target] = [
+    .target(name: "MinoLang", dependencies: ["MinoLisp", "MinoCore", "MinoModel"], path: "Sources/MinoLang",
+            swiftSettings: swift5),
+]
+
 // MARK: The umbrella: `import Mino` gives Core, the Model layer and the built-in backends, registered
 
 let umbrella: [Target] = [
@@ -87,17 +94,17 @@ let conformance: [Target] = [
             path: "Conformance/Sources/MinoConformanceTesting", swiftSettings: swift5),
 ]
 
-// MARK: Layer 4: front ends
+// MARK: Layer 5: front ends
 
 let frontEnds: [Target] = [
     .executableTarget(
         name: "MinoCLI",
-        dependencies: ["Mino", "MinoLisp", "MinoConformance", argumentParser],
+        dependencies: ["Mino", "MinoLisp", "MinoLang", "MinoConformance", argumentParser],
         path: "Sources/MinoCLI", swiftSettings: swift5),
 
     // Benchmarks against PyTorch and raw CBLAS (`make bench`); MinoBenchC: the FMA peak loop.
     .target(name: "MinoBenchC", path: "Benchmarks/MinoBenchC"),
-    .executableTarget(name: "MinoBench", dependencies: ["Mino", "CBLAS", "MinoBenchC"], path: "Benchmarks/MinoBench",
+    .executableTarget(name: "MinoBench", dependencies: ["Mino", "MinoLang", "CBLAS", "MinoBenchC"], path: "Benchmarks/MinoBench",
                       swiftSettings: swift5),
 
     // A program that uses Mino as a library (the blas tests run it to check the kernel a library user gets).
@@ -127,6 +134,8 @@ let tests: [Target] = [
                                "MinoConformanceTesting", "MinoModel"],
                 path: "Tests/MinoTorchTests", swiftSettings: swift5),
     .testTarget(name: "MinoTests", dependencies: ["Mino"], path: "Tests/MinoTests", swiftSettings: swift5),
+    .testTarget(name: "MinoLangTests", dependencies: ["MinoLang", "Mino", "MinoCLI"], path: "Tests/MinoLangTests",
+                swiftSettings: swift5),
 ]
 
 let package = Package(
@@ -143,6 +152,7 @@ let package = Package(
         .library(name: "MinoModel", targets: ["MinoModel"]),
         .library(name: "MinoBLAS", targets: ["MinoBLAS"]),
         .library(name: "Mino", targets: ["Mino"]),
+        .library(name: "MinoLang", targets: ["MinoLang"]),
         .executable(name: "mino", targets: ["MinoCLI"]),
         .executable(name: "mino-bench", targets: ["MinoBench"]),
     ],
@@ -150,5 +160,5 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
-    targets: lisp + core + model + umbrella + conformance + frontEnds + tests
+    targets: lisp + core + model + language + umbrella + conformance + frontEnds + tests
 )

@@ -4,11 +4,13 @@ import Mino
 /// Runs every benchmark and its peer, prints the table, writes the JSON.
 struct BenchDriver {
     var settings = BenchSettings()
-    var only: Set<String> = ["matmul", "train", "tiny", "leak"]
+    var only: Set<String> = BenchDriver.benchmarks
     var threads: [Int] = [1, 2]
     var output = "bench-results/bench.json"
     /// The BLAS libraries to compare, each where it opens (MINO_BLAS's spellings).
     var providers = ["openblas", "mkl"]
+
+    static let benchmarks: Set<String> = ["matmul", "train", "tiny", "leak", "lang"]
 
     struct UsageError: Error, CustomStringConvertible {
         let description: String
@@ -33,14 +35,14 @@ struct BenchDriver {
             case "--output": output = try value()
             case "--providers": providers = try value().split(separator: ",").map(String.init)
             case "-h", "--help":
-                print("usage: mino-bench [--quick] [--only matmul,train,tiny,leak] [--threads 1,2] "
+                print("usage: mino-bench [--quick] [--only matmul,train,tiny,leak,lang] [--threads 1,2] "
                       + "[--providers openblas,mkl] [--output FILE]")
                 exit(0)
             default: throw UsageError(description: "unknown argument '\(arguments[i])' (try --help)")
             }
             i += 1
         }
-        let unknown = only.subtracting(["matmul", "train", "tiny", "leak"])
+        let unknown = only.subtracting(BenchDriver.benchmarks)
         guard unknown.isEmpty else { throw UsageError(description: "unknown benchmark(s) \(unknown.sorted())") }
     }
 
@@ -74,6 +76,7 @@ struct BenchDriver {
         if only.contains("train") { records += try training(torch, peerNote, blas) }
         if only.contains("tiny") { records += try tiny(torch, peerNote) }
         if only.contains("leak") { records += try leak(torch != nil) }
+        if only.contains("lang") { records += try language(torch, peerNote) }
 
         records = Report.flagUnstablePeers(records)
         print(Report.table(records))

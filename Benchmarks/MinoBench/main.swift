@@ -23,6 +23,8 @@ do {
         try MatMulBench.child(Array(arguments.dropFirst()))
     } else if arguments.first == "blas-info" {
         try BenchProvider.infoChild()
+    } else if arguments.first == "mu-train-child" {
+        try LanguageBench.muTrainChild(Array(arguments.dropFirst()))
     } else if arguments.first == "tiny-loop" {
         try TinyBench.loop(Array(arguments.dropFirst()))
     } else {

@@ -6,6 +6,7 @@ struct MinoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mino",
         abstract: "Mino: deep learning with models as S-expressions.",
-        subcommands: [TrainCommand.self, Expand.self, ConformanceCommand.self, BackendsCommand.self]
+        subcommands: [RunCommand.self, EvalCommand.self, ReplCommand.self, TrainCommand.self, Expand.self,
+                      ConformanceCommand.self, BackendsCommand.self]
     )
 }

@@ -19,11 +19,17 @@ public struct Reader {
     public let maxDepth: Int
     var scalars: [Unicode.Scalar]
     var index = 0
+    /// How many Unicode scalars of the source the forms read so far used, and the line
+    /// the reader is on (the REPL keeps the rest for the next form).
+    public var consumedScalars: Int { index }
+    public var currentLine: Int { line }
     var line = 1
     var column = 1
 
-    public init(_ source: String, file: String = "<input>", maxDepth: Int = Reader.defaultMaxDepth) {
+    /// `firstLine` numbers the source's first line (a REPL reads line 12 of its session).
+    public init(_ source: String, file: String = "<input>", maxDepth: Int = Reader.defaultMaxDepth, firstLine: Int = 1) {
         self.file = file
+        self.line = max(1, firstLine)
         self.maxDepth = max(1, maxDepth)
         self.scalars = Array(source.unicodeScalars)
         if scalars.count >= 2, scalars[0] == "#", scalars[1] == "!" {
