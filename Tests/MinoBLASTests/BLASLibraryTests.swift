@@ -98,7 +98,7 @@ final class BLASLibraryTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: library.path), library.path)
         XCTAssertEqual(details["version"], library.version)
         XCTAssertTrue(details["kernel"]?.hasPrefix(library.kernel ?? "-") == true, "\(details)")
-        XCTAssertEqual(details["threads"], "\(library.threads)")
+        XCTAssertTrue(details["threads"]?.hasPrefix("\(library.threads)") == true, "\(details)")
         if let flags = procCpuinfoFlags(), flags.contains("avx2") {
             XCTAssertTrue(details["cpu features"]?.split(separator: " ").contains("avx2") == true, "\(details)")
         }

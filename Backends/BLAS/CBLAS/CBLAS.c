@@ -63,7 +63,15 @@ int mino_cblas_open(const char *path, const char *coreType, MinoCBLASTable *tabl
     resolve(handle, "MKL_Get_Max_Threads", &table->mkl_get_max_threads);
     resolve(handle, "MKL_Get_Version", &table->mkl_get_version);
     resolve(handle, "MKL_Get_Version_String", &table->mkl_get_version_string);
+    resolve(handle, "MKL_Set_Threading_Layer", &table->mkl_set_threading_layer);
     return 0;
+}
+
+int mino_can_open(const char *name) {
+    void *handle = dlopen(name, RTLD_LAZY | RTLD_LOCAL);
+    if (handle == NULL) return 0;
+    dlclose(handle);
+    return 1;
 }
 
 int mino_cblas_file(const MinoCBLASTable *table, char *buffer, size_t size) {

@@ -205,6 +205,8 @@ public final class BLASLibrary: @unchecked Sendable {
     /// The file `cblas_sgemm` lives in.
     public let path: String
     public let kernelChoice: KernelChoice
+    /// MKL's threading layer as chosen when it opened; nil for other libraries.
+    public private(set) var threadingLayer: String?
     /// The places looked before this library opened.
     public let searched: [String]
     let table: MinoCBLASTable
@@ -309,7 +311,7 @@ public final class BLASLibrary: @unchecked Sendable {
             ("library", path),
             ("version", version),
             ("kernel", (kernel ?? "?") + (kernelLevel.map { " (\($0))" } ?? "") + ", \(kernelChoice)"),
-            ("threads", "\(threads)"),
+            ("threads", "\(threads)" + (threadingLayer.map { ", \($0)" } ?? "")),
             ("cpu", (cpu.brand.isEmpty ? "?" : cpu.brand)
                 + (cpu.vendor.isEmpty ? "" : " (\(cpu.vendor) family \(cpu.family) model \(cpu.model))")),
             ("cpu features", cpu.names.isEmpty ? "none read (not x86-64)" : cpu.names.joined(separator: " ")),
@@ -399,7 +401,10 @@ public final class BLASLibrary: @unchecked Sendable {
             } else {
                 choice = .library
             }
-            return BLASLibrary(provider: provider, path: resolved, table: table, kernelChoice: choice, searched: looked)
+            let library = BLASLibrary(provider: provider, path: resolved, table: table, kernelChoice: choice,
+                                      searched: looked)
+            library.threadingLayer = chooseMKLThreading(table, file: resolved)
+            return library
         }
         let what: String
         switch provider {
@@ -417,6 +422,28 @@ public final class BLASLibrary: @unchecked Sendable {
         throw MinoError(.backend, "blas backend: \(what) (\(environmentNote(provider))). Looked in:\n  "
                         + (looked + failures).joined(separator: "\n  ") + "\nTo fix: \(fix). "
                         + "The other backends (reference, torch) do not need it.")
+    }
+
+    /// MKL's OpenMP runtime, decided before its first call: the user's MKL_THREADING_LAYER when
+    /// set; else GNU OpenMP where libgomp and MKL's GNU layer are present. PyTorch's wheels
+    /// link MKL with GNU OpenMP, and with Intel's libiomp5 (libmkl_rt's default) a 2-thread
+    /// sgemm ran at 1 thread's speed on this project's machines (2.56 ms for n = 512 either
+    /// way) where the GNU layer ran it at twice the speed. Returns what runs, for the details.
+    private static func chooseMKLThreading(_ table: MinoCBLASTable, file: String) -> String? {
+        guard let setLayer = table.mkl_set_threading_layer else { return nil }
+        if let user = getenv("MKL_THREADING_LAYER").map({ String(cString: $0) }), !user.isEmpty {
+            return "\(user) (MKL_THREADING_LAYER set by the user)"
+        }
+        #if os(Linux)
+        let dir = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        let hasGNULayer = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+            .contains { $0.hasPrefix("libmkl_gnu_thread.so") }
+        if hasGNULayer && mino_can_open("libgomp.so.1") != 0 {
+            let gnu: Int32 = 3  // MKL_THREADING_GNU (mkl_service.h)
+            if setLayer(gnu) == gnu { return "GNU OpenMP (set by Mino; MKL_THREADING_LAYER=INTEL to change)" }
+        }
+        #endif
+        return "Intel OpenMP (MKL's default)"
     }
 
     private static func environmentNote(_ provider: BLASProvider) -> String {

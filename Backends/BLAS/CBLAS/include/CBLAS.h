@@ -61,6 +61,8 @@ typedef struct {
     int (*_Nullable mkl_get_max_threads)(void);
     void (*_Nullable mkl_get_version)(MinoMKLVersion *_Nonnull);
     void (*_Nullable mkl_get_version_string)(char *_Nonnull, int);
+    /// MKL_Set_Threading_Layer(code): 0 Intel OpenMP, 1 sequential, 3 GNU OpenMP, 4 TBB; before the first MKL call.
+    int (*_Nullable mkl_set_threading_layer)(int);
     /// 1 when the library was already in the process before this open (its
     /// constructor ran earlier: OPENBLAS_CORETYPE set now changes nothing).
     int alreadyLoaded;
@@ -75,6 +77,9 @@ typedef struct {
 /// user's environment. Returns 0, or -1 with a message in `error`.
 int mino_cblas_open(const char *_Nonnull path, const char *_Nullable coreType, MinoCBLASTable *_Nonnull table,
                     char *_Nonnull error, size_t errorSize);
+
+/// 1 when the dynamic loader can open `name` (a bare soname or a path).
+int mino_can_open(const char *_Nonnull name);
 
 /// The file the library's cblas_sgemm lives in (dladdr), into `buffer`; 0 on success.
 int mino_cblas_file(const MinoCBLASTable *_Nonnull table, char *_Nonnull buffer, size_t size);
