@@ -33,11 +33,13 @@ let core: [Target] = [
     .target(name: "MinoReference", dependencies: ["MinoCore", "MinoCPU", realModule],
             path: "Backends/Reference", swiftSettings: swift5),
 
-    // OpenBLAS's C interface (cblas.h), found through pkg-config.
-    .systemLibrary(name: "CBLAS", path: "Backends/BLAS/CBLAS", pkgConfig: "openblas",
-                   providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+    // The CBLAS entry points, resolved at run time from OpenBLAS, MKL or another
+    // library opened with dlopen (MINO_BLAS), and the CPU's features: no cblas.h,
+    // no link to libopenblas, so OpenBLAS initialises only after Mino picks its kernels.
+    .target(name: "CBLAS", path: "Backends/BLAS/CBLAS",
+            linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
 
-    // The OpenBLAS backend: gemm for products, vectorised Swift loops elsewhere.
+    // The BLAS backend: gemm for products, vectorised Swift loops elsewhere.
     .target(name: "MinoBLAS", dependencies: ["MinoCore", "MinoCPU", "MinoReference", "CBLAS", realModule],
             path: "Backends/BLAS/Sources", swiftSettings: swift5),
 
@@ -100,8 +102,13 @@ let frontEnds: [Target] = [
         dependencies: ["Mino", "MinoLisp", "MinoLang", "MinoConformance", argumentParser],
         path: "Sources/MinoCLI", swiftSettings: swift5),
 
-    // Benchmarks against PyTorch and raw OpenBLAS (`make bench`).
-    .executableTarget(name: "MinoBench", dependencies: ["Mino", "MinoLang", "CBLAS"], path: "Benchmarks/MinoBench",
+    // Benchmarks against PyTorch and raw CBLAS (`make bench`); MinoBenchC: the FMA peak loop.
+    .target(name: "MinoBenchC", path: "Benchmarks/MinoBenchC"),
+    .executableTarget(name: "MinoBench", dependencies: ["Mino", "MinoLang", "CBLAS", "MinoBenchC"], path: "Benchmarks/MinoBench",
+                      swiftSettings: swift5),
+
+    // A program that uses Mino as a library (the blas tests run it to check the kernel a library user gets).
+    .executableTarget(name: "MinoLibraryExample", dependencies: ["Mino"], path: "Examples/LibraryUse",
                       swiftSettings: swift5),
 ]
 
@@ -116,7 +123,8 @@ let tests: [Target] = [
                 swiftSettings: swift5),
     .testTarget(name: "MinoPythonTests", dependencies: ["MinoPython"], path: "Tests/MinoPythonTests",
                 swiftSettings: swift5),
-    .testTarget(name: "MinoBLASTests", dependencies: ["Mino", "MinoConformance", "MinoConformanceTesting"],
+    .testTarget(name: "MinoBLASTests", dependencies: ["Mino", "MinoConformance", "MinoConformanceTesting",
+                                                     "MinoLibraryExample"],
                 path: "Tests/MinoBLASTests", swiftSettings: swift5),
     .testTarget(name: "MinoConformanceTests",
                 dependencies: ["MinoCore", "MinoReference", "MinoModel", "MinoConformance", "MinoConformanceTesting"],

@@ -7,6 +7,8 @@ struct BenchDriver {
     var only: Set<String> = BenchDriver.benchmarks
     var threads: [Int] = [1, 2]
     var output = "bench-results/bench.json"
+    /// The BLAS libraries to compare, each where it opens (MINO_BLAS's spellings).
+    var providers = ["openblas", "mkl"]
 
     static let benchmarks: Set<String> = ["matmul", "train", "tiny", "leak", "lang"]
 
@@ -31,8 +33,10 @@ struct BenchDriver {
                     return n
                 }
             case "--output": output = try value()
+            case "--providers": providers = try value().split(separator: ",").map(String.init)
             case "-h", "--help":
-                print("usage: mino-bench [--quick] [--only matmul,train,tiny,leak,lang] [--threads 1,2] [--output FILE]")
+                print("usage: mino-bench [--quick] [--only matmul,train,tiny,leak,lang] [--threads 1,2] "
+                      + "[--providers openblas,mkl] [--output FILE]")
                 exit(0)
             default: throw UsageError(description: "unknown argument '\(arguments[i])' (try --help)")
             }
@@ -54,12 +58,22 @@ struct BenchDriver {
         case .failure(let f): peerNote = "no torch"; log("mino-bench: PyTorch comparisons skipped: \(f)")
         }
         let torch = try? peer.get()
-        log("mino-bench: \(BLASThreads.configuration)")
-        var records: [Record] = []
         let clock = ContinuousClock()
         let start = clock.now
-        if only.contains("matmul") { records += try matmul(torch, peerNote) }
-        if only.contains("train") { records += try training(torch, peerNote) }
+        let blas = BenchProvider.available(providers, log: log)
+        log("mino-bench: measuring the FMA peak")
+        var peak = FMAPeak.measure(settings)
+        var records = header(blas, peak)
+        if only.contains("matmul") {
+            let (rows, best) = try matmul(torch, peerNote, blas, peak)
+            records += rows
+            peak = best
+        }
+        if let peak {
+            records.insert(Record(name: "FMA peak per thread, float32, \(peak.vectors)", mino: peak.gflops, peer: nil,
+                                  unit: "GFLOP/s", comparison: "machine", threads: 1), at: blas.count)
+        }
+        if only.contains("train") { records += try training(torch, peerNote, blas) }
         if only.contains("tiny") { records += try tiny(torch, peerNote) }
         if only.contains("leak") { records += try leak(torch != nil) }
         if only.contains("lang") { records += try language(torch, peerNote) }
@@ -75,53 +89,132 @@ struct BenchDriver {
               + "in \(String(format: "%.0f", Timing.seconds(clock.now - start))) s")
     }
 
+    // MARK: header
+
+    /// Prints which BLAS runs (and a warning for a legacy OpenBLAS kernel on an AVX2 or
+    /// AVX-512 CPU) and the FMA peak at the start; returns the libraries as records for the JSON.
+    func header(_ blas: [BenchProvider], _ peak: FMAPeak.Figure?) -> [Record] {
+        var records: [Record] = []
+        let cpu = CPUFeatures.current
+        print("CPU: \(cpu.brand) (\(cpu.vendor) family \(cpu.family) model \(cpu.model)), "
+              + "widest vectors \(cpu.vectorLevel?.description ?? "unknown")")
+        for p in blas {
+            print("BLAS \(p.name): \(p.summary)")
+            for warning in p.warnings { print("WARNING (\(p.name)): \(warning)") }
+            records.append(Record(name: "blas[\(p.name)] library", mino: nil, peer: nil, unit: "", comparison: "library",
+                                  threads: 0, note: ([p.summary] + p.warnings).joined(separator: "; "), provider: p.name))
+        }
+        if blas.isEmpty { print("WARNING: no BLAS library opened; the blas rows are missing") }
+        if let peak {
+            print("FMA peak: \(Report.format(peak.gflops)) GFLOP/s float32 per thread (\(peak.vectors), register-only "
+                  + "loop; each matmul child measures it again and the best counts); float64 rows against half of it, "
+                  + "n threads against n times it")
+        } else {
+            print("FMA peak: not measured (no AVX2+FMA or AVX-512 here); no fraction-of-peak figures")
+        }
+        print("")
+        return records
+    }
+
     // MARK: matmul
 
-    func matmul(_ torch: TorchPeer?, _ peerNote: String?) throws -> [Record] {
-        let blas = try backend(named: "blas")
+    /// What one dtype's products measured: torch.mm, each provider (Mino, raw cblas), the reference backend.
+    struct MatMulFigures {
+        var torch: [Int: [Int: Double]] = [:]  // threads → n → GFLOP/s
+        var blas: [String: [Int: [Int: (mino: Double, raw: Double)]]] = [:]  // provider → n → threads
+        var reference: [Int: Double] = [:]  // n → GFLOP/s
+    }
+
+    /// The matmul rows, and the FMA peak they were judged against: the best of the parent's
+    /// measurement and each child's (load from elsewhere only ever lowers a measurement, so
+    /// the best is the cautious denominator).
+    func matmul(_ torch: TorchPeer?, _ peerNote: String?, _ providers: [BenchProvider],
+                _ startPeak: FMAPeak.Figure?) throws -> (records: [Record], peak: FMAPeak.Figure?) {
         let reference = try backend(named: "reference")
-        var records: [Record] = []
+        let sizes = settings.matmulSizes.map(String.init).joined(separator: ",")
+        var peak = startPeak
+        var measured: [DType: MatMulFigures] = [:]
         for dtype in [DType.float32, .float64] {
-            let tag = dtype == .float32 ? "f32" : "f64"
-            let gemm = dtype == .float32 ? "cblas_sgemm" : "cblas_dgemm"
-            var torchFigures: [Int: [Int: Double]] = [:]  // threads → n → GFLOP/s
+            var f = MatMulFigures()
             if let torch {
                 for t in threads {
                     log("mino-bench: torch.mm \(dtype), \(t) thread(s)")
                     let lines = try torch.run(["matmul", "--dtype", dtype.rawValue, "--threads", "\(t)",
-                                               "--sizes", settings.matmulSizes.map(String.init).joined(separator: ","),
+                                               "--sizes", sizes,
                                                "--min-time", "\(settings.blockSeconds)", "--repeats", "\(settings.repeats)"])
                     for line in lines {
-                        if let n = line["n"] as? Int, let g = line["gflops"] as? Double { torchFigures[t, default: [:]][n] = g }
+                        if let n = line["n"] as? Int, let g = line["gflops"] as? Double { f.torch[t, default: [:]][n] = g }
                     }
                 }
             }
-            for n in settings.matmulSizes {
-                var blasFigures: [Int: Double] = [:]
-                for t in threads {
-                    BLASThreads.count = t
-                    log("mino-bench: matmul \(dtype) n=\(n), \(t) thread(s)")
-                    let (mino, raw) = try MatMulBench.minoAndRaw(n: n, dtype: dtype, on: blas, settings: settings)
-                    blasFigures[t] = mino
-                    records.append(Record(name: Report.named("matmul \(tag) n=\(n) blas vs raw \(gemm)", threads: t),
-                                          mino: mino, peer: raw,
-                                          unit: "GFLOP/s", comparison: "blas vs raw \(gemm)", threads: t,
-                                          target: n >= 256 ? 0.9 : nil))
-                    records.append(Record(name: Report.named("matmul \(tag) n=\(n) blas vs torch.mm", threads: t),
-                                          mino: mino,
-                                          peer: torchFigures[t]?[n], unit: "GFLOP/s", comparison: "blas vs torch.mm",
-                                          threads: t, note: peerNote))
+            // Each provider in its own process.
+            for p in providers {
+                log("mino-bench: matmul \(dtype) on \(p.name), \(threads) thread(s)")
+                let lines = try Subprocess.jsonLines(Subprocess.selfPath, [
+                    "matmul-child", "--dtype", dtype.rawValue, "--sizes", sizes,
+                    "--threads", threads.map(String.init).joined(separator: ",")] + (settings.quick ? ["--quick"] : []),
+                    environment: p.environment)
+                for line in lines {
+                    if let n = line["n"] as? Int, let t = line["threads"] as? Int, let mino = line["mino"] as? Double,
+                       let raw = line["raw"] as? Double {
+                        f.blas[p.name, default: [:]][n, default: [:]][t] = (mino, raw)
+                    }
+                    if let g = line["fma_peak"] as? Double, let vectors = line["vectors"] as? String, g > (peak?.gflops ?? 0) {
+                        peak = FMAPeak.Figure(gflops: g, vectors: vectors)
+                    }
                 }
-                BLASThreads.count = 1
+            }
+            BLASThreads.count = 1
+            for n in settings.matmulSizes {
                 log("mino-bench: matmul \(dtype) n=\(n), reference")
-                let ref = try MatMulBench.mino(n: n, dtype: dtype, on: reference, settings: settings)
-                records.append(Record(name: Report.named("matmul \(tag) n=\(n) reference vs blas", threads: 1),
-                                      mino: ref, peer: blasFigures[1],
+                f.reference[n] = try MatMulBench.mino(n: n, dtype: dtype, on: reference, settings: settings)
+            }
+            measured[dtype] = f
+        }
+
+        var records: [Record] = []
+        for dtype in [DType.float32, .float64] {
+            guard let f = measured[dtype] else { continue }
+            let tag = dtype == .float32 ? "f32" : "f64"
+            let gemm = dtype == .float32 ? "cblas_sgemm" : "cblas_dgemm"
+            // float64 FMAs carry half the lanes of float32 ones.
+            let peakPerThread = peak.map { dtype == .float32 ? $0.gflops : $0.gflops / 2 }
+            for n in settings.matmulSizes {
+                for p in providers {
+                    for t in threads {
+                        guard let (mino, raw) = f.blas[p.name]?[n]?[t] else { continue }
+                        let label = "matmul \(tag) n=\(n) blas[\(p.name)]"
+                        let peakFigure = peakPerThread.map { $0 * Double(t) }
+                        let fraction = peakFigure.map { mino / $0 }
+                        records.append(Record(name: Report.named("\(label) vs raw \(gemm)", threads: t),
+                                              mino: mino, peer: raw, unit: "GFLOP/s",
+                                              comparison: "blas[\(p.name)] vs raw \(gemm)", threads: t,
+                                              target: n >= 256 ? 0.9 : nil, provider: p.name, peakFraction: fraction))
+                        records.append(Record(name: Report.named("\(label) vs torch.mm", threads: t),
+                                              mino: mino, peer: f.torch[t]?[n], unit: "GFLOP/s",
+                                              comparison: "blas[\(p.name)] vs torch.mm", threads: t,
+                                              target: p.provider == .mkl && n >= 256 ? 0.9 : nil, note: peerNote,
+                                              provider: p.name, peakFraction: fraction))
+                        if let peakFigure {
+                            let target = p.provider == .openblas && dtype == .float32 && n >= 256 && t == 1 ? 0.65 : nil
+                            records.append(Record(name: Report.named("\(label) vs FMA peak", threads: t),
+                                                  mino: mino, peer: peakFigure, unit: "GFLOP/s",
+                                                  comparison: "blas[\(p.name)] vs FMA peak", threads: t,
+                                                  target: target, provider: p.name, peakFraction: fraction))
+                        }
+                    }
+                }
+                let base = providers.first
+                let ref = f.reference[n]
+                records.append(Record(name: Report.named("matmul \(tag) n=\(n) reference vs blas[\(base?.name ?? "-")]",
+                                                         threads: 1),
+                                      mino: ref, peer: base.flatMap { f.blas[$0.name]?[n]?[1]?.mino },
                                       unit: "GFLOP/s", comparison: "reference vs blas", threads: 1,
-                                      target: n == 256 ? 0.2 : nil))
+                                      target: n == 256 ? 0.2 : nil,
+                                      peakFraction: ref.flatMap { r in peakPerThread.map { r / $0 } }))
             }
         }
-        return records
+        return (records, peak)
     }
 
     // MARK: training
@@ -138,9 +231,29 @@ struct BenchDriver {
         }
     }
 
-    func training(_ torch: TorchPeer?, _ peerNote: String?) throws -> [Record] {
+    /// One side of a training comparison: a backend, and for blas the library it runs on.
+    struct TrainSide {
+        let label: String
+        let backend: String
+        let provider: BenchProvider?
+    }
+
+    /// The ratio asked of `side` against PyTorch: OpenBLAS's (the default) from issues 5 and 14,
+    /// MKL's from issue 14; torch's own backend at least as fast as Python.
+    func trainTarget(_ side: TrainSide, _ label: String, threads: Int) -> Double? {
+        switch side.provider?.provider {
+        case .openblas?:
+            return ["digits adam": 5, "digits sgd": 5, "mnist adam": 2, "mnist sgd": 1.2][label]
+        case .mkl?:
+            guard label.hasPrefix("mnist") else { return nil }
+            return threads > 1 ? 1.0 : (label == "mnist adam" ? 1.3 : 1.1)
+        default:
+            return side.backend == "torch" ? 1 : nil
+        }
+    }
+
+    func training(_ torch: TorchPeer?, _ peerNote: String?, _ providers: [BenchProvider]) throws -> [Record] {
         var records: [Record] = []
-        let targets: [String: Double] = ["digits adam": 5, "digits sgd": 5, "mnist adam": 2, "mnist sgd": 1.2]
         for shape in TrainingShape.all {
             for optimizer in ["adam", "sgd"] {
                 for t in threads {
@@ -151,7 +264,9 @@ struct BenchDriver {
                     var peer: TrainFigures? = nil
                     var mino: [String: TrainFigures] = [:]
                     // The torch backend runs where the PyTorch peer does (the same Python environment).
-                    let backends = ["blas", "reference"] + (torch != nil ? ["torch"] : [])
+                    let sides = providers.map { TrainSide(label: "blas[\($0.name)]", backend: "blas", provider: $0) }
+                        + [TrainSide(label: "reference", backend: "reference", provider: nil)]
+                        + (torch != nil ? [TrainSide(label: "torch", backend: "torch", provider: nil)] : [])
                     for round in 0..<settings.trainRounds {
                         if let torch {
                             log("mino-bench: train \(label), torch, \(t) thread(s), round \(round + 1)")
@@ -162,29 +277,32 @@ struct BenchDriver {
                                 peer = TrainFigures(steps: s, rss: m).merged(peer)
                             }
                         }
-                        for name in backends {
+                        for side in sides {
                             // The reference backend has no target and runs one thread whatever is asked: once.
-                            if name == "reference" && (round > 0 || (t > 1 && settings.quick)) { continue }
-                            log("mino-bench: train \(label), \(name), \(t) thread(s), round \(round + 1)")
+                            if side.backend == "reference" && (round > 0 || (t > 1 && settings.quick)) { continue }
+                            log("mino-bench: train \(label), \(side.label), \(t) thread(s), round \(round + 1)")
                             let line = try Subprocess.jsonLines(Subprocess.selfPath, [
-                                "train-child", "--backend", name, "--model", shape.name, "--optimizer", optimizer,
-                                "--threads", "\(t)"] + (settings.quick ? ["--quick"] : [])).first
+                                "train-child", "--backend", side.backend, "--model", shape.name, "--optimizer", optimizer,
+                                "--threads", "\(t)"] + (settings.quick ? ["--quick"] : []),
+                                environment: side.provider?.environment ?? [:]).first
                             if let s = line?["steps_per_s"] as? Double, let m = line?["peak_rss_mb"] as? Double {
-                                mino[name] = TrainFigures(steps: s, rss: m).merged(mino[name])
+                                mino[side.label] = TrainFigures(steps: s, rss: m).merged(mino[side.label])
                             }
                         }
                     }
-                    for name in backends where mino[name] != nil {
-                        // torch: Mino driven from Swift through the torch backend, at least as fast as Python.
-                        let target = name == "blas" ? targets[label] : (name == "torch" ? 1 : nil)
+                    for side in sides where mino[side.label] != nil {
+                        let name = side.label
                         records.append(Record(name: Report.named("train \(label) \(name) steps/s", threads: t),
                                               mino: mino[name]?.steps,
                                               peer: peer?.steps, unit: "steps/s", comparison: "\(name) vs torch eager",
-                                              threads: t, target: target, note: peerNote))
+                                              threads: t, target: trainTarget(side, label, threads: t), note: peerNote,
+                                              provider: side.provider?.name))
+                        // The memory target was set for OpenBLAS (MKL maps its own buffers; reported, not judged).
                         records.append(Record(name: Report.named("train \(label) \(name) peak memory", threads: t),
                                               mino: mino[name]?.rss,
                                               peer: peer?.rss, unit: "MB", comparison: "\(name) vs torch eager",
-                                              threads: t, target: name == "blas" ? 3 : nil, note: peerNote))
+                                              threads: t, target: side.provider?.provider == .openblas ? 3 : nil,
+                                              note: peerNote, provider: side.provider?.name))
                     }
                 }
             }

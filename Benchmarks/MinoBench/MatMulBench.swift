@@ -30,13 +30,13 @@ enum MatMulBench {
             let (pa, pb) = (ha.doubles, hb.doubles)
             var c = [Double](repeating: 0, count: n * n)
             (mino, raw) = try Timing.interleavedMedians(blockSeconds: block, repeats: repeats, { _ = try a.matmul(b) }, {
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n32, n32, n32, 1, pa, n32, pb, n32, 0, &c, n32)
+                mino_cblas_dgemm(MINO_CBLAS_ROW_MAJOR, MINO_CBLAS_NO_TRANS, MINO_CBLAS_NO_TRANS, n32, n32, n32, 1, pa, n32, pb, n32, 0, &c, n32)
             })
         default:
             let (pa, pb) = (ha.floats, hb.floats)
             var c = [Float](repeating: 0, count: n * n)
             (mino, raw) = try Timing.interleavedMedians(blockSeconds: block, repeats: repeats, { _ = try a.matmul(b) }, {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n32, n32, n32, 1, pa, n32, pb, n32, 0, &c, n32)
+                mino_cblas_sgemm(MINO_CBLAS_ROW_MAJOR, MINO_CBLAS_NO_TRANS, MINO_CBLAS_NO_TRANS, n32, n32, n32, 1, pa, n32, pb, n32, 0, &c, n32)
             })
         }
         return (gflops(n, mino), gflops(n, raw))

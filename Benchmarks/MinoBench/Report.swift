@@ -17,13 +17,20 @@ struct Record: Codable {
     var met: Bool?
     /// Why a figure is missing (torch not installed, a run failed).
     var note: String?
+    /// The BLAS library the blas figure ran on (`openblas`, `mkl`), for blas rows.
+    var provider: String?
+    /// GFLOP/s rows: Mino's figure over the machine's FMA peak for its thread count
+    /// (float32: the measured single-precision peak per thread × threads; float64: half that).
+    var peakFraction: Double?
 
     /// Units where a smaller figure is better.
     static let lowerIsBetter: Set<String> = ["MB", "us"]
 
     init(name: String, mino: Double?, peer: Double?, unit: String, comparison: String, threads: Int,
-         target: Double? = nil, note: String? = nil) {
+         target: Double? = nil, note: String? = nil, provider: String? = nil, peakFraction: Double? = nil) {
         self.name = name
+        self.provider = provider
+        self.peakFraction = peakFraction
         self.mino = mino
         self.peer = peer
         self.unit = unit
@@ -96,6 +103,7 @@ enum Report {
             var line = pad(r.name, nameWidth) + "  " + pad(format(r.mino), 10, right: true) + "  "
                 + pad(format(r.peer), 10, right: true) + "  " + pad(r.unit, 8) + "  "
                 + pad(r.ratio.map { format($0) + "×" } ?? "—", 7, right: true) + "  " + targetText
+            if let fraction = r.peakFraction { line += "  [\(String(format: "%.2f", fraction)) of FMA peak]" }
             if let note = r.note { line += "  (\(note))" }
             lines.append(line)
         }

@@ -8,7 +8,9 @@ import Mino
 // Prints a table of comparisons with ratios (above 1: Mino is better) and
 // writes them as JSON. Run from the repository root (it finds
 // Benchmarks/torch_bench.py and .venv there; MINO_PYTHON overrides the Python).
-// `mino-bench train-child ...` is the child process that runs one training loop;
+// `mino-bench train-child ...` is the child process that runs one training loop,
+// `matmul-child` the one that times products on one BLAS library (MINO_BLAS),
+// `blas-info` the one that describes that library;
 // `mino-bench tiny-loop BACKEND N` runs the tiny forward+backward N times, untimed,
 // for profilers (valgrind --tool=callgrind, perf).
 
@@ -17,6 +19,10 @@ do {
     let arguments = Array(CommandLine.arguments.dropFirst())
     if arguments.first == "train-child" {
         try BenchDriver.trainChild(Array(arguments.dropFirst()))
+    } else if arguments.first == "matmul-child" {
+        try MatMulBench.child(Array(arguments.dropFirst()))
+    } else if arguments.first == "blas-info" {
+        try BenchProvider.infoChild()
     } else if arguments.first == "mu-train-child" {
         try LanguageBench.muTrainChild(Array(arguments.dropFirst()))
     } else if arguments.first == "tiny-loop" {

@@ -19,7 +19,8 @@ public func registerBuiltins() {
 private let builtinsRegistered: Void = {
     let registry = BackendRegistry.shared
     registry.register("reference") { ReferenceBackend() }
-    registry.register("blas") { BLASBackend() }
+    // Opens the BLAS library (MINO_BLAS, default OpenBLAS) when first asked for.
+    registry.register("blas", factory: BLASBackend.make)
     // PyTorch through libpython: starts Python and torch only when first asked for.
     registry.register("torch", factory: TorchBackend.make)
     registry.fallbackName = defaultBackendName

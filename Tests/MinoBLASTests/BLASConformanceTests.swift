@@ -17,3 +17,21 @@ final class BLASConformanceTests: XCTestCase {
         }
     }
 }
+
+/// The same suite with Intel MKL as the BLAS library (`MINO_BLAS=mkl`), where the
+/// project's .venv has the mkl wheel (`scripts/setup.sh --python`).
+final class BLASMKLConformanceTests: XCTestCase {
+    func testBLASBackendConformsOnMKL() throws {
+        guard (try? BLASLibrary.find(.mkl, locator: BLASLocator())) != nil else {
+            throw XCTSkip("no libmkl_rt here (scripts/setup.sh --python installs it)")
+        }
+        let previous = try BLASLibrary.current().provider
+        try BLASLibrary.use(.mkl)
+        defer { _ = try? BLASLibrary.use(previous) }
+        XCTAssertTrue(try BLASLibrary.current().isMKL)
+        let report = XCTAssertConforms(BLASBackend())
+        XCTAssertEqual(report.failed, 0)
+        XCTAssertEqual(report.skipped, 0)
+        XCTAssertGreaterThan(report.results.filter { $0.outcome == .pass }.count, 100)
+    }
+}

@@ -79,6 +79,7 @@ enum BLASFused {
             wl = MatrixLayout.of(ws)
         }
         guard let xl, let wl else { return nil }
+        try BLASLibrary.ensureActive()
         T.gemm(transA: xl.transposed, transB: !wl.transposed,
                m: try BLASMatMul.int32(rows, "dimension"), n: try BLASMatMul.int32(outputs, "dimension"),
                k: try BLASMatMul.int32(features, "dimension"), alpha: 1,

@@ -49,7 +49,7 @@ enum BLASMatMul {
     /// BLAS takes 32-bit sizes (`blasint`); larger ones are refused, never truncated.
     static func int32(_ value: Int, _ what: String) throws -> Int32 {
         guard let v = Int32(exactly: value) else {
-            throw MinoError(.backend, "matmul: \(what) \(value) exceeds what OpenBLAS (32-bit sizes) accepts")
+            throw MinoError(.backend, "matmul: \(what) \(value) exceeds what CBLAS (32-bit sizes) accepts")
         }
         return v
     }
@@ -64,6 +64,7 @@ enum BLASMatMul {
 
     /// `out[batch] = a[batch] @ b[batch]`, batch axes broadcast.
     static func product<T: BLASFloat>(_ a: CPUStorage, _ b: CPUStorage, _ shape: Shape, _: T.Type) throws -> CPUStorage {
+        try BLASLibrary.ensureActive()
         let out = CPUStorage(uninitialized: shape, dtype: a.dtype)
         let rank = shape.rank
         let (m, n) = (shape[rank - 2], shape[rank - 1])

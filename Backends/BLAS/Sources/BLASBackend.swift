@@ -2,7 +2,9 @@ import MinoCore
 import MinoCPU
 import MinoReference
 
-/// The OpenBLAS backend: matrix products through `cblas_sgemm`/`cblas_dgemm`,
+/// The BLAS backend: matrix products through `cblas_sgemm`/`cblas_dgemm` of the
+/// library ``BLASLibrary`` opened (OpenBLAS with kernels chosen from the CPU's
+/// features by default; `MINO_BLAS=mkl` or a path picks another),
 /// vectorised Swift loops for elementwise ops and reductions, fused kernels
 /// for linear layers, softmax, cross-entropy and the losses, and in-place
 /// optimizer updates.
@@ -19,7 +21,9 @@ public final class BLASBackend: Backend {
     /// The kernels this backend shares with the reference backend.
     let reference: ReferenceBackend
 
-    /// - Parameter threads: OpenBLAS threads; nil keeps `MINO_THREADS`, or OpenBLAS's default.
+    /// The library opens at the first product (``make()`` opens it at once).
+    ///
+    /// - Parameter threads: BLAS threads; nil keeps `MINO_THREADS`, or the library's default.
     public init(name: String = "blas", threads: Int? = nil) {
         self.name = name
         self.reference = ReferenceBackend(name: name)
@@ -30,7 +34,16 @@ public final class BLASBackend: Backend {
         }
     }
 
-    /// OpenBLAS's thread count (process-wide).
+    /// A backend whose BLAS library is open: `MINO_BLAS`'s (default OpenBLAS), or the one
+    /// ``BLASLibrary/use(_:locator:)`` chose. What the backend registry calls.
+    ///
+    /// - Throws: ``MinoError`` `.backend` listing where it looked when the library cannot be opened.
+    public static func make() throws -> BLASBackend {
+        _ = try BLASLibrary.current()
+        return BLASBackend()
+    }
+
+    /// The BLAS library's thread count (process-wide).
     public var threads: Int {
         get { BLASThreads.count }
         set { BLASThreads.count = newValue }

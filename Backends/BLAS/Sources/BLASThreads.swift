@@ -3,21 +3,23 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CBLAS
 
-/// How many threads OpenBLAS uses for matrix products.
+/// How many threads the BLAS library uses for matrix products.
 ///
 /// Set it with ``count`` (the Swift API), `MINO_THREADS` (read when the blas
 /// backend starts) or `mino --threads`. Elementwise kernels run on the calling
-/// thread; only OpenBLAS spreads work over threads.
+/// thread; only the BLAS library spreads work over threads.
 public enum BLASThreads {
     /// The environment variable read when the blas backend starts.
     public static let environmentVariable = "MINO_THREADS"
 
-    /// OpenBLAS's thread count; values below 1 become 1.
+    /// The active library's thread count; values below 1 become 1. A count set
+    /// before the library is opened applies when it opens (and to a library chosen later).
     public static var count: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(clamping: Swift.max(newValue, 1))) }
+        get { (try? BLASLibrary.current())?.threads ?? BLASLibrary.requestedThreads ?? 1 }
+        set {
+            BLASLibrary.requestThreads(Swift.max(newValue, 1))
+        }
     }
 
     /// Applies `MINO_THREADS` when it holds a positive integer; returns the count it set.
@@ -29,9 +31,13 @@ public enum BLASThreads {
         return n
     }
 
-    /// OpenBLAS's build description (`OpenBLAS 0.3.21 DYNAMIC_ARCH ... Zen MAX_THREADS=64`).
+    /// The active library in one line (`OpenBLAS 0.3.21 ... (kernel SkylakeX, 1 thread) /usr/lib/...`),
+    /// or why there is none.
     public static var configuration: String {
-        guard let text = openblas_get_config() else { return "OpenBLAS" }
-        return String(cString: text)
+        do {
+            return try BLASLibrary.current().summary
+        } catch {
+            return "no BLAS library: \(error)"
+        }
     }
 }
