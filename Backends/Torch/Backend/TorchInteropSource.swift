@@ -56,6 +56,16 @@ def module_class(module, class_name, filename):
     return cls
 
 
+def construct(cls, args, kwargs, seed):
+    """cls(*args, **kwargs); with a seed, its initialisation draws from torch's generator
+    seeded with it, and the global generator is left as it was (fork_rng)."""
+    if seed is None:
+        return cls(*args, **kwargs)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return cls(*args, **kwargs)
+
+
 def check_module(obj):
     if not isinstance(obj, nn.Module):
         raise MinoInteropError("a TorchModule wraps a torch.nn.Module, got %s" % type(obj).__name__)

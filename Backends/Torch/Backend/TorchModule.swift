@@ -63,19 +63,23 @@ public final class TorchModule {
 
     /// Runs `source` as a Python module and makes `className(arguments…, keywords…)`.
     ///
-    /// - Parameter filename: what tracebacks show for the source.
+    /// - Parameters:
+    ///   - filename: what tracebacks show for the source.
+    ///   - seed: seeds torch's generator for the constructor only (the global one is
+    ///     left as it was), so the initial weights follow from it; nil uses torch's global state.
     public convenience init(python source: String, className: String, arguments: [PythonConvertible?] = [],
                             keywords: [(String, PythonConvertible?)] = [], filename: String = "<torch-module>",
-                            on backend: (any Backend)? = nil) throws {
+                            seed: UInt64? = nil, on backend: (any Backend)? = nil) throws {
         let bridge = try TorchBridge.shared()
         let module = try bridge.instantiate(source: source, filename: filename, className: className,
-                                            arguments: arguments, keywords: keywords)
+                                            arguments: arguments, keywords: keywords, seed: seed)
         try self.init(module: module, origin: .source(source, className: className), on: backend)
     }
 
     /// Runs the `.py` file at `path` and makes `className(arguments…, keywords…)`.
     public convenience init(file path: String, className: String, arguments: [PythonConvertible?] = [],
-                            keywords: [(String, PythonConvertible?)] = [], on backend: (any Backend)? = nil) throws {
+                            keywords: [(String, PythonConvertible?)] = [], seed: UInt64? = nil,
+                            on backend: (any Backend)? = nil) throws {
         let source: String
         do {
             source = try String(contentsOfFile: path, encoding: .utf8)
@@ -84,7 +88,7 @@ public final class TorchModule {
         }
         let bridge = try TorchBridge.shared()
         let module = try bridge.instantiate(source: source, filename: path, className: className,
-                                            arguments: arguments, keywords: keywords)
+                                            arguments: arguments, keywords: keywords, seed: seed)
         try self.init(module: module, origin: .file(path, className: className), on: backend)
     }
 
@@ -127,7 +131,7 @@ public final class TorchModule {
                                 + "are not supported (backward with createGraph)")
             }
             let upstream = try bridge.torchTensor(c.upstream)
-            let grads = try bridge.call(className, "backward",
+            let grads = try bridge.call("\(className) backward (torch.autograd)", "backward",
                                         [saved.output, saved.leaves, upstream, PythonList(c.needsGradient)]).toArray()
             guard grads.count == c.inputs.count else {
                 throw MinoError(.backend, "torch:\(className): backward gave \(grads.count) gradients for \(c.inputs.count) inputs")
@@ -163,7 +167,7 @@ public final class TorchModule {
         return try Dispatch.applyForeign(op, all) { tensors, recording in
             let torchTensors = try tensors.map { try bridge.torchTensor($0) }
             let needs = tensors.map { recording && $0.requiresGrad }
-            let result = try bridge.call(className, "forward",
+            let result = try bridge.call("\(className).forward", "forward",
                                          [module, names, PythonList(torchTensors), PythonList(needs), count, recording])
             let output = try result.item(0)
             let mino = try bridge.minoTensor(try output.callMethod("detach"), on: backend, requiresGrad: false)
@@ -185,6 +189,14 @@ public final class TorchModule {
             try syncToTorch()
             return module
         }
+    }
+
+    /// `module.training`.
+    public var isTraining: Bool { (try? module.attribute("training").toBool()) ?? true }
+
+    /// `module.train(on)`: dropout and batch norm in the module follow Mino's `.train` / `.eval`.
+    public func setTraining(_ on: Bool) throws {
+        do { try module.callMethod("train", [on]) } catch { throw TorchBridge.error(error, className) }
     }
 
     /// PyTorch's `repr(module)`.
@@ -274,11 +286,13 @@ final class TorchBridge: @unchecked Sendable {
 
     /// Runs `source` as a module and makes its class `className`.
     func instantiate(source: String, filename: String, className: String,
-                     arguments: [PythonConvertible?], keywords: [(String, PythonConvertible?)]) throws -> PythonObject {
+                     arguments: [PythonConvertible?], keywords: [(String, PythonConvertible?)],
+                     seed: UInt64?) throws -> PythonObject {
         let module = try call("importing \(filename)", "load_source", [source, filename])
         let cls = try call(filename, "module_class", [module, className, filename])
         do {
-            return try cls.call(arguments, kwargs: keywords)
+            let kwargs = try python.builtins().callMethod("dict", [], kwargs: keywords)
+            return try resolve("construct").call([cls, PythonTuple(items: arguments), kwargs, seed])
         } catch {
             throw TorchBridge.error(error, "\(className)() in \(filename)")
         }
