@@ -42,3 +42,36 @@ struct ExportCommand: ParsableCommand {
         }
     }
 }
+
+/// `mino import model.py:Net --out net.mu`: a PyTorch module as mu expressions and weights.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Turn a PyTorch module into a .mu model and a safetensors file.",
+        discussion: """
+            Loads FILE.py, makes CLASS(ARGS) and traces it with torch.fx (needs Python with torch). \
+            Writes OUT (.mu: one defmu per module class with a forward, torch.nn layers for Linear, \
+            activations, Dropout and Sequential) and the weights beside it (net.mu -> net.safetensors). \
+            The .mu file runs without Python. Nodes Mino cannot write are listed together; conv, \
+            pooling, LSTM and batch norm wait for Mino's layers.
+            """)
+
+    @Argument(help: "FILE.py:CLASS, the module to import.") var module: String
+    @Option(help: "The class's constructor arguments, as Python: '784, 10, hidden=128'.") var args: String?
+    @Option(help: "The .mu file to write.") var out: String
+
+    func run() throws {
+        guard let colon = module.lastIndex(of: ":"), colon != module.startIndex else {
+            LanguageCommands.report("import: expected FILE.py:CLASS, got \(module)")
+            throw ExitCode.failure
+        }
+        let file = String(module[..<colon]), className = String(module[module.index(after: colon)...])
+        do {
+            let weights = try TorchImport.write(file: file, className: className, arguments: args, out: out)
+            print("wrote \(out); weights: \(weights.path)")
+        } catch {
+            LanguageCommands.report("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}

@@ -31,14 +31,11 @@ public enum TorchExport {
             let header = """
                 # Written by `mino export`: a plain PyTorch module (no Mino needed).
                 # Weights: load_weights(Net(), "net.safetensors"), strict.
-                import json
-                import struct
-
                 import torch
                 import torch.nn as nn
                 import torch.nn.functional as F
                 """
-            return header + "\n\n" + classes.map(\.text).joined(separator: "\n\n") + "\n\n" + TorchExport.loader
+            return header + "\n\n\n" + classes.map(\.text).joined(separator: "\n\n") + "\n\n" + TorchExport.loader
         }
 
         /// The class of `module` (made, or an identical one reused); its name.
@@ -260,19 +257,21 @@ public enum TorchExport {
     }
 
     /// Tensor methods whose PyTorch meaning is Mino's (shape moves and conversions).
-    static let tensorMethods: Set<String> = ["view", "reshape", "flatten", "t", "transpose", "permute", "unsqueeze",
+    public static let tensorMethods: Set<String> = ["view", "reshape", "flatten", "t", "transpose", "permute", "unsqueeze",
                                              "squeeze", "contiguous", "float", "double", "sum", "mean", "size"]
 
-    /// The generated file's weight loader: the safetensors package when installed,
+    /// The generated file's weight loader (public: tests load weights in Python with it): the safetensors package when installed,
     /// else the format read directly (an 8-byte little-endian header length, a JSON
     /// header of dtype/shape/offsets, then the raw little-endian data).
-    static let loader = #"""
+    public static let loader = #"""
 def load_weights(module, path):
     """Loads a safetensors file into `module` with strict=True; returns the module."""
     try:
         from safetensors.torch import load_file
         state = load_file(path)
     except ImportError:
+        import json
+        import struct
         dtypes = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64}
         with open(path, "rb") as f:
             data = f.read()
