@@ -17,7 +17,7 @@ import MinoTorch
 /// in PyTorch and its gradients come from `torch.autograd` (see ``TorchModule``).
 final class TorchModuleObject: ModuleValue {
     let module: TorchModule
-    /// The path as written, the class name and the constructor's arguments, for `source()`.
+    /// The file's absolute path and the constructor's arguments, for `source()`.
     let path: String
     let arguments: [Value]
     let keywords: [(String, Value)]
@@ -82,10 +82,12 @@ final class TorchModuleObject: ModuleValue {
                                  + "(torch-module \"lenet.py\" \"MyModel\")")
         }
         let rest = Array(args.dropFirst(2))
-        let module = try TorchModule(file: resolve(path, interpreter), className: className,
+        // The absolute path goes into source(), so a saved model loads from any directory.
+        let resolved = URL(fileURLWithPath: resolve(path, interpreter)).standardizedFileURL.path
+        let module = try TorchModule(file: resolved, className: className,
                                      arguments: try rest.map(python), keywords: try keywords.map { ($0.0, try python($0.1)) },
                                      seed: interpreter.generator.next(), on: interpreter.backend)
-        return .object(TorchModuleObject(module, path: path, arguments: rest, keywords: keywords))
+        return .object(TorchModuleObject(module, path: resolved, arguments: rest, keywords: keywords))
     }
 
     /// A relative path beside the running `.mu` file when it is there, else as given (the working directory).

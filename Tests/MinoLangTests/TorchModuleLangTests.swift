@@ -101,13 +101,38 @@ final class TorchModuleLangTests: XCTestCase {
             do { _ = try interpreter.evaluate(source: source, file: file); return "no error" } catch { return "\(error)" }
         }
         XCTAssertTrue(message("(torch-module \"lenet.py\" \"LeNet\")").contains("defines no class 'LeNet'; its torch.nn.Module classes: MyModel"))
-        XCTAssertTrue(message("(torch-module \"missing.py\" \"Net\")").contains("cannot read missing.py"))
+        let missing = message("(torch-module \"missing.py\" \"Net\")")
+        XCTAssertTrue(missing.contains("torch module: cannot read /") && missing.contains("/missing.py"), missing)
         XCTAssertTrue(message("(torch-module \"lenet.py\")").contains("takes a .py file name and a class name"))
         XCTAssertTrue(message("(import torch) ((torch-module \"lenet.py\" \"MyModel\") (torch.zeros 1 3 32 32))").contains("RuntimeError"))
         // Printing, source and the parameters' names.
         let printed = try interpreter.evaluate(source: "(str (torch-module \"lenet.py\" \"MyModel\"))", file: file).str
         XCTAssertTrue(printed.contains("(fc3): Linear(in_features=84, out_features=10, bias=True)"), printed)
         XCTAssertEqual(try interpreter.evaluate(source: "(hy-repr (torch-module \"lenet.py\" \"MyModel\"))", file: file).str,
-                       "(torch-module \"lenet.py\" \"MyModel\")")
+                       "(torch-module \"\(LangTestSupport.examplesDirectory.appendingPathComponent("lenet.py").path)\" \"MyModel\")")
+    }
+
+    /// mino.save writes the module's parameters (under net.fc1.weight…) and its
+    /// (torch-module …) source; mino.load rebuilds it and gives the same outputs.
+    func testAModelWithATorchModuleSavesAndLoads() throws {
+        _ = try requireTorch()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mino-torch-save-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = LangTestSupport.examplesDirectory.appendingPathComponent("saving.mu").path
+        let (interpreter, _) = try LangTestSupport.interpreter("reference")
+        let value = try interpreter.evaluate(source: """
+            (require [mino.mu [*]])
+            (import torch [torch.nn :as nn] mino)
+            (setv model (bind (mu [x net head] (head (torch.relu (net x))))
+                              :net (torch-module "lenet.py" "MyModel") :head (nn.Linear 10 3)))
+            (mino.save model "\(dir.path)")
+            (setv back (mino.load "\(dir.path)"))
+            (setv x (torch.randn 2 1 32 32))
+            (.item (torch.amax (torch.abs (- (model x) (back x)))))
+            """, file: file)
+        XCTAssertEqual(value.number, 0)
+        let weights = try Safetensors(contentsOf: dir.appendingPathComponent("model.safetensors"))
+        XCTAssertTrue(weights.orderedNames.contains("net.conv1.weight"), "\(weights.orderedNames)")
+        XCTAssertEqual(weights.orderedNames.count, 12)
     }
 }

@@ -244,9 +244,14 @@ final class TorchBridge: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let running { return running }
-        let bridge = try TorchBridge()
-        running = bridge
-        return bridge
+        do {
+            let bridge = try TorchBridge()
+            running = bridge
+            return bridge
+        } catch let error as MinoError {
+            throw MinoError(error.kind, "PyTorch modules (TorchModule, torch-module, mino import) need Python with torch; "
+                            + "it could not be started:\n" + error.message)
+        }
     }
 
     /// `mino_interop.<function>(args)`, Python errors as ``MinoError``s naming `what`.
