@@ -8,7 +8,7 @@ struct BenchDriver {
     var threads: [Int] = [1, 2]
     var output = "bench-results/bench.json"
 
-    static let benchmarks: Set<String> = ["matmul", "train", "tiny", "leak", "lang"]
+    static let benchmarks: Set<String> = ["matmul", "train", "tiny", "leak", "lang", "interop"]
 
     struct UsageError: Error, CustomStringConvertible {
         let description: String
@@ -32,7 +32,7 @@ struct BenchDriver {
                 }
             case "--output": output = try value()
             case "-h", "--help":
-                print("usage: mino-bench [--quick] [--only matmul,train,tiny,leak,lang] [--threads 1,2] [--output FILE]")
+                print("usage: mino-bench [--quick] [--only matmul,train,tiny,leak,lang,interop] [--threads 1,2] [--output FILE]")
                 exit(0)
             default: throw UsageError(description: "unknown argument '\(arguments[i])' (try --help)")
             }
@@ -63,6 +63,7 @@ struct BenchDriver {
         if only.contains("tiny") { records += try tiny(torch, peerNote) }
         if only.contains("leak") { records += try leak(torch != nil) }
         if only.contains("lang") { records += try language(torch, peerNote) }
+        if only.contains("interop") { records += try interop(torch, peerNote) }
 
         records = Report.flagUnstablePeers(records)
         print(Report.table(records))

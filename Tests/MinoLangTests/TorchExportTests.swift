@@ -110,4 +110,33 @@ final class TorchExportTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("cannot write (print (@ x w)) in PyTorch: print is not a registered op"), "\(error)")
         }
     }
+
+    /// `mino export`'s path: the program's model, weights loaded strictly; a weights
+    /// file that does not fit is one error listing every mismatch.
+    func testExportProgramLoadsTheWeightsStrictly() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mino-export-program-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let program = dir.appendingPathComponent("net.mu")
+        try Data(TorchExportTests.residual.utf8).write(to: program)
+        let backend = try LangTestSupport.backend("reference")
+        let (model, _) = try self.model(TorchExportTests.residual)
+        let weights = dir.appendingPathComponent("net.safetensors")
+        try Checkpoint.save(ModuleAdapter(model), to: weights)
+        let (python, exported) = try TorchExport.exportProgram(file: program.path, weights: weights.path, backend: backend)
+        XCTAssertTrue(python.contains("class Net(nn.Module):"))
+        for ((name, a), (_, b)) in zip(model.namedParameters, exported.namedParameters) {
+            XCTAssertEqual(try a.floats(), try b.floats(), "\(name) was not loaded")
+        }
+        var wrong = try Safetensors(contentsOf: weights)
+        wrong.tensors["head.weight"] = nil
+        try wrong.write(to: weights)
+        XCTAssertThrowsError(try TorchExport.exportProgram(file: program.path, weights: weights.path, backend: backend)) { error in
+            XCTAssertTrue("\(error)".contains("does not fit the model") && "\(error)".contains("missing head.weight"), "\(error)")
+        }
+        XCTAssertThrowsError(try TorchExport.exportProgram(file: dir.appendingPathComponent("none.mu").path, weights: nil,
+                                                          backend: backend)) { error in
+            XCTAssertTrue("\(error)".contains("cannot read"), "\(error)")
+        }
+    }
 }
