@@ -148,6 +148,25 @@ final class TorchImportTests: XCTestCase {
         XCTAssertEqual(text.components(separatedBy: "(defmu Block").count, 2, "one defmu for both blocks")
     }
 
+    /// PyTorch → Mino → PyTorch: the imported residual model, exported again, loads the
+    /// imported weights strictly and gives the original module's outputs.
+    func testPyTorchToMinoToPyTorchGivesTheSameOutputs() throws {
+        let model = try importAndRun("ResNet", on: "reference")
+        let text = try TorchExport.python(model, className: "Again")
+        guard let python = PythonInterpreter.current else { return }
+        let g = try python.run(text, filename: "again.py")
+        try g.setItem("models", path("models.py"))
+        try g.setItem("weights", path("resnet.safetensors"))
+        try python.run("""
+            import runpy
+            original = load_weights(runpy.run_path(models)["ResNet"](), weights)
+            again = load_weights(Again(), weights)
+            x = torch.randn(5, 6)
+            worst = (original(x) - again(x)).abs().max().item()
+            """, globals: g)
+        XCTAssertLessThan(try g.item("worst").toDouble(), 1e-6)
+    }
+
     /// Mino → PyTorch → Mino: a mu model exported, then the exported class imported:
     /// every weight comes back identical, and the outputs agree.
     func testMinoToPyTorchToMinoGivesIdenticalWeights() throws {

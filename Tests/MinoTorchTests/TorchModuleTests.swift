@@ -104,6 +104,11 @@ final class TorchModuleTests: XCTestCase {
             try SGD(net.parameters, learningRate: 0.5).step()
             let after = try net.parameters[0].doubles()
             assertClose(after, before.map { $0 - 0.5 }, 1e-6, "\(backend.name) step")
+            if backend is TorchBackend {
+                // Zero copy: Mino's parameter is the module's own memory, updated in place (no sync).
+                try g.setItem("m", net.module)
+                assertClose(try floats(try python.evaluate("m.weight", globals: g)), after, 1e-6, "torch backend, in place")
+            }
             try g.setItem("m", try net.torchModule)
             assertClose(try floats(try python.evaluate("m.weight", globals: g)), after, 1e-6, "\(backend.name) module")
         }
