@@ -139,4 +139,18 @@ final class TorchExportTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("cannot read"), "\(error)")
         }
     }
+
+    /// A built-in layer at the top becomes a subclass of it, with the same state-dict names.
+    func testASequentialAtTheTopExportsAsItsOwnClass() throws {
+        let python = try requireTorch()
+        let (model, x) = try self.model("""
+            (import torch [torch.nn :as nn])
+            (setv model (nn.Sequential (nn.Linear 6 4) (nn.ReLU) (nn.Linear 4 2)) x (torch.randn 3 6))
+            """)
+        let text = try TorchExport.python(model)
+        XCTAssertTrue(text.contains("class Net(nn.Sequential):\n    def __init__(self):\n        super().__init__("
+                                    + "nn.Linear(6, 4, bias=True), nn.ReLU(), nn.Linear(4, 2, bias=True))"), text)
+        let g = try exportAndLoad(model, python)
+        try compare(model, x, python, g, "sequential")
+    }
 }

@@ -136,6 +136,18 @@ final class TorchImportTests: XCTestCase {
         XCTAssertTrue(text.contains("(defmu MLP [x fc1 fc2]\n  (F.softmax (fc2 (torch.tanh (fc1 x))) :dim 1))"), text)
     }
 
+    /// The class's constructor arguments, written as in Python (`mino import --args`).
+    func testConstructorArgumentsReachTheClass() throws {
+        try TorchImport.write(file: path("models.py"), className: "MLP", arguments: "4, hidden=8, n_out=2", out: path("small.mu"))
+        let (interpreter, _) = try LangTestSupport.interpreter("reference")
+        let value = try interpreter.evaluate(source: try String(contentsOfFile: path("small.mu"), encoding: .utf8), file: path("small.mu"))
+        guard case .object(let model as ModuleValue) = value else { return XCTFail("no model") }
+        XCTAssertEqual(model.namedParameters.map(\.tensor.shape), [[8, 4], [8], [2, 8], [2]])
+        let bad = message { try TorchImport.write(file: self.path("models.py"), className: "MLP", arguments: "4, nope=1",
+                                                  out: self.path("small.mu")) }
+        XCTAssertTrue(bad.contains("TypeError") && bad.contains("nope"), bad)
+    }
+
     func testAResidualModelImportsAsOneMuPerModuleClass() throws {
         for backend in ["reference", "blas"] {
             let model = try importAndRun("ResNet", on: backend)
