@@ -1,4 +1,5 @@
 import Foundation
+import Mino
 import MinoCore
 import MinoModel
 import MinoPython
@@ -112,6 +113,26 @@ final class TorchModuleTests: XCTestCase {
             try g.setItem("m", try net.torchModule)
             assertClose(try floats(try python.evaluate("m.weight", globals: g)), after, 1e-6, "\(backend.name) module")
         }
+    }
+
+    /// A TorchModule is a Model-layer Module: Checkpoint saves its parameters under
+    /// PyTorch's names and loads them into another instance.
+    func testCheckpointsSaveAndLoadTheParameters() throws {
+        _ = try python()
+        let backend = ReferenceBackend()
+        let a = try TorchModule(file: TorchModuleTests.lenetPath, className: "MyModel", seed: 1, on: backend)
+        let b = try TorchModule(file: TorchModuleTests.lenetPath, className: "MyModel", seed: 2, on: backend)
+        XCTAssertNotEqual(try a.parameters[0].floats(), try b.parameters[0].floats())
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lenet-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Checkpoint.save(a, to: url)
+        XCTAssertNotNil(try Safetensors(contentsOf: url).tensors["fc1.weight"])
+        try Checkpoint.load(url, into: b)
+        for ((name, p), (_, q)) in zip(a.namedParameters, b.namedParameters) {
+            XCTAssertEqual(try p.floats(), try q.floats(), name)
+        }
+        let x = try Tensor.zeros([1, 1, 32, 32], on: backend)
+        XCTAssertEqual(try a(x).floats(), try b(x).floats())
     }
 
     func testTheModulePrintsAsPyTorchDoes() throws {
