@@ -41,10 +41,10 @@ final class TorchModuleLangTests: XCTestCase {
 
     func testLeNetInsideAMuModelTrainsAndItsFirstGradientsEqualPyTorchs() throws {
         let file = LangTestSupport.examplesDirectory.appendingPathComponent("torch-lenet-test.mu").path
+        let python = try requireTorch()
         for backend in LangTestSupport.allBackends {
             let (interpreter, _) = try LangTestSupport.interpreter(backend)
             try interpreter.evaluate(source: TorchModuleLangTests.setup, file: file)
-            let python = try requireTorch()
             guard case .object(let model as ModuleValue)? = interpreter.globals.value("model"),
                   let x = interpreter.globals.value("x")?.tensor, let y = interpreter.globals.value("y")?.tensor else {
                 return XCTFail("no model")
