@@ -135,6 +135,28 @@ final class TorchModuleTests: XCTestCase {
         XCTAssertEqual(try a(x).floats(), try b(x).floats())
     }
 
+    /// A live torch.nn.Module made in Python; a forward that returns a tuple is a clear error.
+    func testALiveModuleAndAForwardThatReturnsNoTensor() throws {
+        let (python, g) = try python()
+        try python.run("""
+            lin = torch.nn.Linear(3, 2)
+            class Pair(torch.nn.Module):
+                def forward(self, x):
+                    return x, x
+            pair = Pair()
+            """, globals: g)
+        let backend = ReferenceBackend()
+        let net = try TorchModule(module: try g.item("lin"), on: backend)
+        XCTAssertEqual(net.className, "Linear")
+        XCTAssertEqual(net.namedParameters.map(\.name), ["weight", "bias"])
+        XCTAssertEqual(try net(try Tensor.zeros([4, 3], on: backend)).shape, [4, 2])
+        let pair = try TorchModule(module: try g.item("pair"), on: backend)
+        let error = assertMinoError(.argument) { try pair(try Tensor.zeros([1], on: backend)) }
+        XCTAssertTrue(error?.message.contains("Pair.forward returned tuple; a TorchModule's forward must return one tensor") ?? false,
+                      error?.message ?? "")
+        assertMinoError(.argument) { try TorchModule(module: try python.evaluate("3"), on: backend) }
+    }
+
     func testTheModulePrintsAsPyTorchDoes() throws {
         let (python, g) = try python()
         let net = try TorchModule(file: TorchModuleTests.lenetPath, className: "MyModel", on: ReferenceBackend())
