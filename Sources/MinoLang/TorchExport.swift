@@ -20,17 +20,17 @@ public enum TorchExport {
         guard top == className else {
             throw MinoError(.argument, "export: the top-level class name \(className) is taken by a child; choose another with --class")
         }
-        return writer.file()
+        return writer.file(className)
     }
 
     /// The Python classes of one export, children first.
     struct Writer {
         var classes: [(name: String, text: String)] = []
 
-        func file() -> String {
+        func file(_ top: String) -> String {
             let header = """
                 # Written by `mino export`: a plain PyTorch module (no Mino needed).
-                # Weights: load_weights(Net(), "net.safetensors"), strict.
+                # Weights: load_weights(\(top)(), "weights.safetensors") loads them with strict=True.
                 import torch
                 import torch.nn as nn
                 import torch.nn.functional as F
