@@ -37,13 +37,14 @@ final class TorchImportTests: XCTestCase {
         class ResNet(nn.Module):
             def __init__(self):
                 super().__init__()
+                self.flat = nn.Flatten()
                 self.stem = nn.Linear(6, 8)
                 self.block1 = Block(8)
                 self.block2 = Block(8)
                 self.head = nn.Linear(8, 2)
 
             def forward(self, x):
-                h = self.stem(torch.flatten(x, 1))
+                h = self.stem(self.flat(x))
                 return self.head(self.block2(self.block1(h))) - h.sum(1, keepdim=True)
 
 
@@ -64,7 +65,7 @@ final class TorchImportTests: XCTestCase {
                 self.fc = nn.Linear(6, 6)
 
             def forward(self, x):
-                return torch.cumsum(self.fc(x), 1).sort(1)[0]
+                return torch.cumsum(self.fc(x), 1).sort(1)[0] + x.flatten(0, 1).sum()
         """
 
     var directory: URL!
@@ -228,7 +229,8 @@ final class TorchImportTests: XCTestCase {
         XCTAssertTrue(untraceable.contains("if x.sum() > 0"), "fx's failing line: \(untraceable)")
 
         let odd = message { try TorchImport.write(file: self.path("models.py"), className: "Odd", out: self.path("b.mu")) }
-        XCTAssertTrue(odd.contains("3 nodes cannot be written in Mino"), odd)
+        XCTAssertTrue(odd.contains("4 nodes cannot be written in Mino"), odd)
+        XCTAssertTrue(odd.contains("flatten with end_dim=1 has no Mino op"), odd)
         XCTAssertTrue(odd.contains("node cumsum (call_function cumsum): torch.cumsum has no Mino op"), odd)
         XCTAssertTrue(odd.contains("node sort (call_method sort): the tensor method sort has no Mino op"), odd)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("b.mu")), "nothing is written on error")

@@ -179,6 +179,11 @@ def _explicit(node):
     return kwargs
 
 
+def _is_flatten(node):
+    return (node.op == "call_method" and node.target == "flatten") or (
+        node.op == "call_function" and node.target is torch.flatten)
+
+
 def _symbol(name):
     return name.replace("_", "-") if name.isidentifier() and not name.startswith("_") else name
 
@@ -270,7 +275,14 @@ class Importer:
                     return expr[a]
                 return self.constant(a, where)
             kwargs = _explicit(node)
-            args = " ".join([arg(a) for a in node.args] + [":%s %s" % (_symbol(k), arg(v)) for k, v in kwargs.items()])
+            positional = list(node.args)
+            if _is_flatten(node):
+                # Mino's flatten takes start_dim only (through the last axis): end_dim must be -1.
+                end = kwargs.pop("end_dim", positional[2] if len(positional) > 2 else -1)
+                del positional[2:]
+                if end != -1:
+                    self.problems.append("%s: flatten with end_dim=%r has no Mino op (only through the last axis)" % (where, end))
+            args = " ".join([arg(a) for a in positional] + [":%s %s" % (_symbol(k), arg(v)) for k, v in kwargs.items()])
             text = None
             if node.op == "placeholder":
                 name = _symbol(node.target.lstrip("*"))
