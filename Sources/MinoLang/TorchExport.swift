@@ -11,8 +11,8 @@ import MinoLisp
 ///
 /// Names in bodies map through the op registry: `@` → `torch.matmul` (written
 /// `a @ b`), `view` → `x.view(...)`, `F.relu` stays `F.relu`. A form that does not
-/// map, a torch-module child, or a bound tensor that is not a parameter is an
-/// error naming the form.
+/// map, or a bound tensor that is not a parameter is an error naming the form.
+/// A torch-module child is made from its class in its own `.py` file.
 public enum TorchExport {
     public static func python(_ model: ModuleValue, className: String = "Net") throws -> String {
         var writer = Writer()
@@ -26,6 +26,8 @@ public enum TorchExport {
     /// The Python classes of one export, children first.
     struct Writer {
         var classes: [(name: String, text: String)] = []
+        /// A torch-module child needs its class loaded from its file.
+        var loadsFiles = false
 
         func file(_ top: String) -> String {
             let header = """
@@ -35,7 +37,8 @@ public enum TorchExport {
                 import torch.nn as nn
                 import torch.nn.functional as F
                 """
-            return header + "\n\n\n" + classes.map(\.text).joined(separator: "\n\n") + "\n\n" + TorchExport.loader
+            let loader = loadsFiles ? "\n\n\n" + TorchExport.fileLoader : ""
+            return header + loader + "\n\n\n" + classes.map(\.text).joined(separator: "\n\n") + "\n\n" + TorchExport.loader
         }
 
         /// The class of `module` (made, or an identical one reused); its name.
@@ -57,8 +60,8 @@ public enum TorchExport {
                 }
                 return add(name, "class \(name)(\(base)):\n    def __init__(self):\n        super().__init__(\(args))\n")
             default:
-                throw MinoError(.argument, "export: \(path) is a \(module.moduleName) (\(try module.source())), which export cannot write: "
-                                + "it exports mus and torch.nn layers (a torch-module is PyTorch already)")
+                throw MinoError(.argument, "export: \(path) is a \(module.moduleName) (\(try module.source())), which export cannot write "
+                                + "as the top of the file: it exports mus and torch.nn layers (a torch-module at the top is PyTorch already)")
             }
         }
 
@@ -89,6 +92,14 @@ public enum TorchExport {
                         try constructor($0.element, path: "\(path).\($0.offset)")
                     }).joined(separator: ", ") + ")"
                 }
+            }
+            if let torch = module as? TorchModuleObject {
+                // Already PyTorch: its class, from its file, with its state-dict names unchanged.
+                loadsFiles = true
+                let args = try torch.arguments.map { try TorchExport.literal($0) }
+                    + torch.keywords.map { "\(Mangling.mangle($0.0))=\(try TorchExport.literal($0.1))" }
+                return "_class_from_file(\(Value.string(torch.path).pyRepr), \(Value.string(torch.module.className).pyRepr))("
+                    + args.joined(separator: ", ") + ")"
             }
             let name = Mangling.mangle((module as? MuObject)?.definition.name ?? "Mu").replacingOccurrences(of: "μ", with: "Mu")
             return try classFor(module, name: name, path: path) + "()"
@@ -259,6 +270,17 @@ public enum TorchExport {
     /// Tensor methods whose PyTorch meaning is Mino's (shape moves and conversions).
     public static let tensorMethods: Set<String> = ["view", "reshape", "flatten", "t", "transpose", "permute", "unsqueeze",
                                              "squeeze", "contiguous", "float", "double", "sum", "mean", "size"]
+
+    /// How the generated file gets the class of a torch-module child: from its `.py` file.
+    static let fileLoader = #"""
+def _class_from_file(path, name):
+    """The class `name` defined in the Python file at `path` (a torch-module of the Mino model)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("mino_export_" + name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+"""#
 
     /// The generated file's weight loader (public: tests load weights in Python with it): the safetensors package when installed,
     /// else the format read directly (an 8-byte little-endian header length, a JSON

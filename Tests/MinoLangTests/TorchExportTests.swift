@@ -153,4 +153,30 @@ final class TorchExportTests: XCTestCase {
         let g = try exportAndLoad(model, python)
         try compare(model, x, python, g, "sequential")
     }
+
+    /// A mu model holding LeNet as a torch-module exports with LeNet's class taken from
+    /// its file; PyTorch gives Mino's outputs.
+    func testATorchModuleChildExportsAsItsOwnClass() throws {
+        let python = try requireTorch()
+        let (interpreter, _) = try LangTestSupport.interpreter("reference")
+        try interpreter.evaluate(source: """
+            (require [mino.mu [*]])
+            (import torch [torch.nn :as nn])
+            (setv model (bind (mu [x net head] (head (torch.relu (net x))))
+                              :net (torch-module "lenet.py" "MyModel") :head (nn.Linear 10 3)))
+            (setv x (torch.randn 2 1 32 32))
+            """, file: LangTestSupport.examplesDirectory.appendingPathComponent("export.mu").path)
+        guard case .object(let model as ModuleValue)? = interpreter.globals.value("model"),
+              let x = interpreter.globals.value("x")?.tensor else { return XCTFail("no model") }
+        let text = try TorchExport.python(model)
+        XCTAssertTrue(text.contains("self.net = _class_from_file('"), text)
+        XCTAssertTrue(text.contains("lenet.py', 'MyModel')()"), text)
+        let g = try exportAndLoad(model, python)
+        try g.setItem("_x", PythonList(try x.doubles().map { $0 }))
+        let expected = try python.evaluate("net(torch.tensor(_x, dtype=torch.float32).reshape(2, 1, 32, 32)).detach().flatten().tolist()",
+                                           globals: g).toArray(of: Double.self)
+        let actual = try XCTUnwrap(try model.invoke([.tensor(x)], []).tensor).doubles()
+        let worst = zip(actual, expected).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 1
+        XCTAssertLessThan(worst, 1e-5)
+    }
 }
