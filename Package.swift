@@ -71,7 +71,10 @@ let model: [Target] = [
 // MARK: Layer 4: the .mu language (evaluator, torch-like namespaces, mu)
 
 let language: [Target] = [
-    .target(name: "MinoLang", dependencies: ["MinoLisp", "MinoCore", "MinoModel"], path: "Sources/MinoLang",
+    // MinoTorch for `torch-module` and import/export through torch.fx; Python is
+    // opened at run time only when one is used (the package builds without it).
+    .target(name: "MinoLang", dependencies: ["MinoLisp", "MinoCore", "MinoModel", "MinoTorch", "MinoPython"],
+            path: "Sources/MinoLang",
             swiftSettings: swift5),
 ]
 
@@ -134,7 +137,7 @@ let tests: [Target] = [
                                "MinoConformanceTesting", "MinoModel"],
                 path: "Tests/MinoTorchTests", swiftSettings: swift5),
     .testTarget(name: "MinoTests", dependencies: ["Mino"], path: "Tests/MinoTests", swiftSettings: swift5),
-    .testTarget(name: "MinoLangTests", dependencies: ["MinoLang", "Mino", "MinoCLI"], path: "Tests/MinoLangTests",
+    .testTarget(name: "MinoLangTests", dependencies: ["MinoLang", "Mino", "MinoCLI", "MinoPython"], path: "Tests/MinoLangTests",
                 swiftSettings: swift5),
 ]
 

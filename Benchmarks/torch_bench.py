@@ -9,6 +9,8 @@ Each mode prints one JSON object per measurement on stdout, one per line:
       {"kind": "train", ..., "steps_per_s": ..., "peak_rss_mb": ..., "final_loss": ...}
   torch_bench.py tiny --threads 1
       {"kind": "tiny", "threads": 1, "us_per_call": ...}
+  torch_bench.py lenet --threads 1 [--seconds 1.5]
+      {"kind": "lenet", "threads": 1, "steps_per_s": ..., "peak_rss_mb": ...}
 
 The shapes, seeds, learning rates, warm-up and repetition scheme mirror
 Benchmarks/MinoBench so both sides run the same work. Timings are medians of
@@ -155,9 +157,42 @@ def bench_tiny(args):
     emit({"kind": "tiny", "threads": args.threads, "us_per_call": seconds * 1e6})
 
 
+# GenPyTorch's LeNet (Examples/lenet.py) on 32x32 inputs: the peer of the mu model
+# that embeds it as a torch-module (Benchmarks/MinoBench/InteropBench.swift).
+LENET_BATCH = 64
+
+
+def bench_lenet(args):
+    import os
+    import runpy
+    here = os.path.dirname(os.path.abspath(__file__))
+    MyModel = runpy.run_path(os.path.join(here, "..", "Examples", "lenet.py"))["MyModel"]
+    torch.manual_seed(0)
+    model = MyModel()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    g = torch.Generator().manual_seed(1)
+    xs = [torch.randn(LENET_BATCH, 1, 32, 32, generator=g) for _ in range(DATA_BATCHES)]
+    ys = [torch.randint(0, 10, (LENET_BATCH,), generator=g) for _ in range(DATA_BATCHES)]
+    state = {"i": 0}
+
+    def step():
+        i = state["i"] % DATA_BATCHES
+        state["i"] += 1
+        opt.zero_grad()
+        loss = F.cross_entropy(model(xs[i]), ys[i])
+        loss.backward()
+        opt.step()
+
+    for _ in range(args.warmup):
+        step()
+    calls = calibrate(step, args.seconds / args.repeats)
+    seconds = timed_blocks(step, calls, args.repeats)
+    emit({"kind": "lenet", "threads": args.threads, "steps_per_s": 1.0 / seconds, "peak_rss_mb": peak_rss_mb()})
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["matmul", "train", "tiny", "version"])
+    parser.add_argument("mode", choices=["matmul", "train", "tiny", "lenet", "version"])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--dtype", default="float32")
     parser.add_argument("--sizes", default="64,128,256,512,1024,2048")
@@ -176,6 +211,8 @@ def main():
         bench_matmul(args)
     elif args.mode == "train":
         bench_train(args)
+    elif args.mode == "lenet":
+        bench_lenet(args)
     else:
         bench_tiny(args)
 

@@ -10,7 +10,7 @@ struct BenchDriver {
     /// The BLAS libraries to compare, each where it opens (MINO_BLAS's spellings).
     var providers = ["openblas", "mkl"]
 
-    static let benchmarks: Set<String> = ["matmul", "train", "tiny", "leak", "lang"]
+    static let benchmarks: Set<String> = ["matmul", "train", "tiny", "leak", "lang", "interop"]
 
     struct UsageError: Error, CustomStringConvertible {
         let description: String
@@ -35,7 +35,7 @@ struct BenchDriver {
             case "--output": output = try value()
             case "--providers": providers = try value().split(separator: ",").map(String.init)
             case "-h", "--help":
-                print("usage: mino-bench [--quick] [--only matmul,train,tiny,leak,lang] [--threads 1,2] "
+                print("usage: mino-bench [--quick] [--only matmul,train,tiny,leak,lang,interop] [--threads 1,2] "
                       + "[--providers openblas,mkl] [--output FILE]")
                 exit(0)
             default: throw UsageError(description: "unknown argument '\(arguments[i])' (try --help)")
@@ -77,6 +77,7 @@ struct BenchDriver {
         if only.contains("tiny") { records += try tiny(torch, peerNote) }
         if only.contains("leak") { records += try leak(torch != nil) }
         if only.contains("lang") { records += try language(torch, peerNote) }
+        if only.contains("interop") { records += try interop(torch, peerNote) }
 
         records = Report.flagUnstablePeers(records)
         print(Report.table(records))

@@ -25,6 +25,8 @@ do {
         try BenchProvider.infoChild()
     } else if arguments.first == "mu-train-child" {
         try LanguageBench.muTrainChild(Array(arguments.dropFirst()))
+    } else if arguments.first == "interop-lenet-child" {
+        try InteropBench.lenetChild(Array(arguments.dropFirst()))
     } else if arguments.first == "tiny-loop" {
         try TinyBench.loop(Array(arguments.dropFirst()))
     } else {

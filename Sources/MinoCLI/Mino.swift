@@ -7,6 +7,6 @@ struct MinoCommand: ParsableCommand {
         commandName: "mino",
         abstract: "Mino: deep learning with models as S-expressions.",
         subcommands: [RunCommand.self, EvalCommand.self, ReplCommand.self, TrainCommand.self, Expand.self,
-                      ConformanceCommand.self, BackendsCommand.self]
+                      ConformanceCommand.self, BackendsCommand.self, ExportCommand.self, ImportCommand.self]
     )
 }

@@ -116,3 +116,41 @@ public enum Dispatch {
         return out
     }
 }
+
+extension Dispatch {
+    /// Applies a foreign op: `forward` computes the output outside Mino's ops
+    /// (a PyTorch module's forward) and returns it with what the op's
+    /// derivative will need (the foreign autodiff graph); the tape records one
+    /// operation over `inputs` that hands that state to the derivative as
+    /// ``DerivativeContext/saved``.
+    ///
+    /// - Parameters:
+    ///   - op: a definition made with ``OpDefinition/init(foreign:summary:derivative:)``.
+    ///   - forward: gets the inputs and whether the call is recorded (gradients on
+    ///     and some input requires them); when it is not, it need keep nothing.
+    /// - Throws: ``MinoError`` for inputs on different backends or an output on
+    ///   another backend; whatever `forward` throws.
+    public static func applyForeign(_ op: OpDefinition, _ inputs: [Tensor],
+                                    forward: ([Tensor], _ recording: Bool) throws -> (output: Tensor, saved: AnyObject?))
+        throws -> Tensor {
+        guard op.isForeign else {
+            throw MinoError(.argument, "\(op.name): applyForeign takes a foreign op; call apply")
+        }
+        guard let backend = inputs.first?.backend else {
+            throw MinoError.argument(op.name, "needs at least one tensor")
+        }
+        for t in inputs where t.backend !== backend {
+            throw MinoError(.backend, "\(op.name): tensors on different backends (\(backend.name) "
+                            + "and \(t.backend.name)); move one with `to(_:)`")
+        }
+        let recording = GradMode.isEnabled && inputs.contains(where: { $0.requiresGrad })
+        let (result, saved) = try GradMode.withoutGradients { try forward(inputs, recording) }
+        guard result.backend === backend else {
+            throw MinoError(.backend, "\(op.name): the forward returned a tensor on \(result.backend.name), "
+                            + "its inputs are on \(backend.name)")
+        }
+        let creator = recording ? Operation(definition: op, inputs: inputs, attributes: .none, saved: saved) : nil
+        return Tensor(storage: result.storage, shape: result.shape, dtype: result.dtype, backend: backend,
+                      creator: creator)
+    }
+}

@@ -96,7 +96,7 @@ public struct Graph {
                 guard let derivative = op.definition.derivative else { continue }
                 let needs = Graph.needs(op.inputs)
                 let context = DerivativeContext(inputs: op.inputs, output: variable, upstream: upstream,
-                                                attributes: op.attributes, needsGradient: needs)
+                                                attributes: op.attributes, needsGradient: needs, saved: op.saved)
                 let inputGrads = try derivative(context)
                 for (slot, input) in op.inputs.enumerated() where needs[slot] {
                     guard slot < inputGrads.count, var g = inputGrads[slot] else { continue }

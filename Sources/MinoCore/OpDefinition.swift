@@ -119,6 +119,10 @@ public struct DerivativeContext {
     public let upstream: Tensor
     public let attributes: OpAttributes
     public let needsGradient: [Bool]
+    /// What this application's forward kept for its derivative: nil for
+    /// registered ops, whose derivatives are rules over `inputs` and `output`;
+    /// the foreign graph of an op computed outside Mino (``Dispatch/applyForeign(_:_:forward:)``).
+    public let saved: AnyObject?
 }
 
 /// One op, declared once: its names, signature, shape and dtype rule, the
@@ -144,6 +148,9 @@ public final class OpDefinition: @unchecked Sendable, CustomStringConvertible {
     public let implementation: (([Tensor], OpAttributes) throws -> Tensor)?
     /// The fused kernel a backend may provide for this composite.
     public let fusedKernel: FusedKernel?
+    /// A foreign op (``init(foreign:summary:derivative:)``): computed outside Mino's ops,
+    /// by a forward supplied with each call, whose output shape only the call knows.
+    public let isForeign: Bool
     /// Gradients of the inputs, one per input (nil: none). Nil for ops that
     /// have no derivative (comparisons, `argmax`).
     public let derivative: ((DerivativeContext) throws -> [Tensor?])?
@@ -163,6 +170,7 @@ public final class OpDefinition: @unchecked Sendable, CustomStringConvertible {
         self.kernel = kernel
         self.implementation = nil
         self.fusedKernel = nil
+        self.isForeign = false
         self.derivative = derivative
         self.takesValuesOnly = signature.inputs.allSatisfy { $0 == .value }
     }
@@ -183,8 +191,32 @@ public final class OpDefinition: @unchecked Sendable, CustomStringConvertible {
         self.kernel = nil
         self.implementation = implementation
         self.fusedKernel = fusedKernel
+        self.isForeign = false
         self.derivative = derivative
         self.takesValuesOnly = signature.inputs.allSatisfy { $0 == .value }
+    }
+
+    /// Declares a foreign op: one whose forward runs outside Mino's ops (a
+    /// PyTorch module) and is supplied with each call to
+    /// ``Dispatch/applyForeign(_:_:forward:)``, together with what its
+    /// derivative needs (``DerivativeContext/saved``): PyTorch's
+    /// `autograd.Function` with `ctx.save_for_backward`, as data on the tape.
+    /// Not registered: each foreign component makes its own definition.
+    public init(foreign name: String, summary: String,
+                derivative: @escaping (DerivativeContext) throws -> [Tensor?]) {
+        self.name = name
+        self.aliases = []
+        self.summary = summary
+        self.signature = OpSignature(inputs: [.value], variadic: true)
+        self.shapeRule = { _, _ in
+            throw MinoError(.argument, "\(name): a foreign op's output shape is known only to its forward")
+        }
+        self.kernel = nil
+        self.implementation = nil
+        self.fusedKernel = nil
+        self.isForeign = true
+        self.derivative = derivative
+        self.takesValuesOnly = true
     }
 
     public var isComposite: Bool { implementation != nil }
@@ -207,11 +239,14 @@ public final class Operation {
     /// graph (PyTorch frees its saved tensors then): another pass through it is an
     /// error, unless the first one asked to retain the graph.
     public internal(set) var isReleased = false
+    /// What a foreign op's forward kept for its derivative (nil otherwise).
+    public let saved: AnyObject?
 
-    init(definition: OpDefinition, inputs: [Tensor], attributes: OpAttributes) {
+    init(definition: OpDefinition, inputs: [Tensor], attributes: OpAttributes, saved: AnyObject? = nil) {
         self.definition = definition
         self.inputs = inputs
         self.attributes = attributes
+        self.saved = saved
     }
 
     /// Releases a chain of operations iteratively. Left to ARC, freeing the

@@ -42,6 +42,7 @@ enum Builtins {
         }
         def1("repr") { .string($0.pyRepr) }
         def1("hy-repr") { v in .string(try Reversion.source(of: v)) }
+        def("torch-module") { args, kw in try TorchModuleObject.make(args, kw, interpreter) }
         for type in ["str", "int", "float", "bool", "list", "tuple", "dict"] {
             g.define(type, .object(conversionType(type)))
         }

@@ -31,6 +31,9 @@ public final class Interpreter {
     public var loopBudget: Int? = nil
     /// Seeds `torch.manual_seed` and every random draw of the program.
     public var generator: RandomGenerator
+    /// The file whose forms are running (`evaluate(source:file:)` with a real path), so
+    /// `torch-module` finds a `.py` file beside the `.mu` file that names it.
+    public internal(set) var currentFile: String?
 
     /// The function `defmain` defined, if any.
     public internal(set) var mainFunction: Function?
@@ -63,7 +66,10 @@ public final class Interpreter {
     /// in a `RecursionError`, not a crash.
     @discardableResult
     public func evaluate(source: String, file: String = "<input>") throws -> Value {
-        try Interpreter.onLargeStack {
+        let previousFile = currentFile
+        if !file.hasPrefix("<") { currentFile = file }
+        defer { currentFile = previousFile }
+        return try Interpreter.onLargeStack {
             var reader = Reader(source, file: file)
             var last = Value.none
             do {

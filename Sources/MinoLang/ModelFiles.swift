@@ -126,7 +126,8 @@ enum MinoModule {
             guard args.count == 2, case .object(let m as ModuleValue) = args[0], case .string(let path) = args[1] else {
                 throw LangError.type("mino.load-weights takes a model and a safetensors file name")
             }
-            try ModelFiles.loadWeights(from: URL(fileURLWithPath: path), into: m)
+            // A relative name is read beside the running .mu file when it is there (imported models).
+            try ModelFiles.loadWeights(from: URL(fileURLWithPath: TorchModuleObject.resolve(path, interpreter)), into: m)
             return args[0]
         }
         def("refactor") { args, _ in

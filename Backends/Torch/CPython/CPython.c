@@ -146,8 +146,18 @@ static atomic_int mino_kept_count = 0;
 // code run while clearing — __del__ methods, extensions calling
 // PyGILState_Ensure — finds one), clear and delete the kept state under it,
 // then release the fresh one, which deletes it too.
+static PyThreadState *mino_starting_tstate = NULL;
+
+void mino_py_release_after_start(void) { mino_starting_tstate = mino_py.PyEval_SaveThread(); }
+
 static void mino_thread_exit(void *value) {
     MinoKeptThreadState *kept = value;
+    if (kept->tstate == mino_starting_tstate) {
+        // The interpreter's first state: left in place (see the header).
+        free(kept);
+        atomic_fetch_sub(&mino_kept_count, 1);
+        return;
+    }
     MinoPyGILState state = mino_py.PyGILState_Ensure();
     mino_py.PyThreadState_Clear(kept->tstate);
     mino_py.PyThreadState_Delete(kept->tstate);

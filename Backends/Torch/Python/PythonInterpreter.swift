@@ -120,7 +120,7 @@ public final class PythonInterpreter: @unchecked Sendable {
             // This thread holds the GIL until PyEval_SaveThread.
             var configureError: Error?
             do { try configureSys(environment) } catch { configureError = error }
-            _ = mino_py.PyEval_SaveThread()
+            mino_py_release_after_start()
             if let configureError {
                 let failure = PythonSetupError(stage: .initialize,
                                                summary: "setting up sys failed: \(configureError)",

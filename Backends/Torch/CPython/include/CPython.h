@@ -182,6 +182,13 @@ MinoPyGILState mino_py_gil_ensure(void);
 void mino_py_gil_release(MinoPyGILState state);
 /// How many threads hold a kept thread state now (for leak checks).
 int mino_py_kept_thread_states(void);
+/// PyEval_SaveThread on the thread that started Python, remembering its state.
+/// That state is the interpreter's built-in first one (`_initial_thread`): if
+/// the starting thread exits (Python started on a worker thread, as `mino run`
+/// does for a torch module) its kept state is not deleted, because once the
+/// interpreter has no thread state at all CPython re-uses that struct for the
+/// next one and aborts ("init_threadstate: thread state already initialized").
+void mino_py_release_after_start(void);
 
 #ifdef __cplusplus
 }
