@@ -118,6 +118,7 @@ RECIPES = {
     "relu": lambda x, a: torch.relu(x[0]),
     "sigmoid": lambda x, a: torch.sigmoid(x[0]),
     "tanh": lambda x, a: torch.tanh(x[0]),
+    "erf": lambda x, a: torch.erf(x[0]),
     "add": lambda x, a: torch.add(x[0], x[1]),
     "sub": lambda x, a: torch.sub(x[0], x[1]),
     "mul": lambda x, a: torch.mul(x[0], x[1]),
@@ -159,6 +160,26 @@ RECIPES = {
     "crossEntropy": lambda x, a: F.cross_entropy(x[0], x[1], reduction=a["reduction"]),
     # Mino draws the mask itself (same numbers on every backend); given the mask, dropout is this.
     "dropout": lambda x, a: x[0] * x[1] * (1.0 / (1.0 - a["scalar"])),
+    # Layers (Sources/MinoCore/Ops+Layers.swift); the layer attributes are present when set.
+    "leakyRelu": lambda x, a: F.leaky_relu(x[0], negative_slope=a["scalar"]),
+    "elu": lambda x, a: F.elu(x[0], alpha=a["scalar"]),
+    "softplus": lambda x, a: F.softplus(x[0], beta=a["scalar"]),
+    "silu": lambda x, a: F.silu(x[0]),
+    "gelu": lambda x, a: F.gelu(x[0]),
+    "nllLoss": lambda x, a: F.nll_loss(x[0], x[1], reduction=a["reduction"]),
+    "conv2d": lambda x, a: F.conv2d(x[0], x[1], x[2], stride=a["stride"], padding=a["padding"],
+                                    dilation=a["dilation"], groups=a["groups"]),
+    "conv1d": lambda x, a: F.conv1d(x[0], x[1], x[2], stride=a["stride"], padding=a["padding"],
+                                    dilation=a["dilation"], groups=a["groups"]),
+    "convTranspose2d": lambda x, a: F.conv_transpose2d(x[0], x[1], x[2], stride=a["stride"], padding=a["padding"],
+                                                       output_padding=a["outputPadding"], groups=a["groups"],
+                                                       dilation=a["dilation"]),
+    "maxPool2d": lambda x, a: F.max_pool2d(x[0], a["kernel"], a["stride"], a["padding"]),
+    "avgPool2d": lambda x, a: F.avg_pool2d(x[0], a["kernel"], a["stride"], a["padding"]),
+    "adaptiveAvgPool2d": lambda x, a: F.adaptive_avg_pool2d(x[0], a["shape"]),
+    "flatten": lambda x, a: torch.flatten(x[0], a["axes"][0], a["axes"][1]),
+    "embedding": lambda x, a: F.embedding(x[0], x[1], padding_idx=a.get("index")),
+    "layerNorm": lambda x, a: F.layer_norm(x[0], x[1].shape, x[1], x[2], eps=a.get("epsilon", 1e-5)),
 }
 
 

@@ -94,6 +94,12 @@ final class TorchSemanticsTests: XCTestCase {
             (.logSoftmax, [x], .axis(0), Ops.logSoftmax),
             (.mean, [x], .axes([0, 1]), Ops.mean),
         ]
+        var convolution = OpAttributes()
+        convolution.window = Window(stride: [2, 1], padding: [1], dilation: [1, 2], groups: 2)
+        let image = try Tensor.randn([2, 4, 6, 7], dtype: .float64, generator: g, on: torch)
+        let kernel = try Tensor.randn([6, 2, 3, 2], dtype: .float64, generator: g, on: torch)
+        let kernelBias = try Tensor.randn([6], dtype: .float64, generator: g, on: torch)
+        cases.append((.conv2d, [image, kernel, kernelBias], convolution, Ops.conv2d))
         for reduction in Reduction.allCases {
             cases.append((.crossEntropy, [x, labels], .reduction(reduction), Ops.crossEntropy))
             cases.append((.mse, [x, p], .reduction(reduction), Ops.mse))

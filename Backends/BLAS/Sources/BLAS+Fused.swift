@@ -29,6 +29,8 @@ enum BLASFused {
             return softmax(try inputs[0].cpu(), axis: a.axis, log: true, T.self)
         case .crossEntropy:
             return try crossEntropy(try inputs[0].cpu(), try inputs[1].cpu(), a.reduction, T.self)
+        case .conv2d:
+            return try BLASConvolution.conv2d(inputs, a.window, T.self)
         case .mean:
             return mean(try inputs[0].cpu(), axes: a.axes, keepDims: a.keepDims, T.self)
         case .mse:

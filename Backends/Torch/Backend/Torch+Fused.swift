@@ -23,6 +23,11 @@ extension TorchBackend {
             return try tensor(op, f, [tensors[0], attributes.axis])
         case .mean:
             return try tensor(op, f, [tensors[0], try tuple(attributes.axes), attributes.keepDims])
+        case .conv2d:
+            guard tensors.count == 3 else { return nil }
+            let w = attributes.window
+            return try tensor(op, f, [tensors[0], tensors[1], tensors[2], try tuple(w.stride), try tuple(w.padding),
+                                      try tuple(w.dilation), w.groups])
         case .crossEntropy, .mse, .binaryCrossEntropyWithLogits:
             guard tensors.count == 2 else { return nil }
             return try tensor(op, f, [tensors[0], tensors[1], attributes.reduction.rawValue])

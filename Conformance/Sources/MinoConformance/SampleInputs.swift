@@ -71,7 +71,9 @@ public enum SampleInputs {
     static func candidates(for op: OpDefinition) -> [([Shape], OpAttributes)] {
         let arity = op.signature.inputs.count
         let tuples: [[Shape]]
-        if op.signature.variadic {
+        if let layer = ShapePools.layer(op.signature.attributes, arity: arity) {
+            tuples = layer
+        } else if op.signature.variadic {
             tuples = ShapePools.variadic
         } else {
             switch arity {
@@ -127,6 +129,8 @@ public enum SampleInputs {
         switch layout {
         case .labels:
             return Swift.max(shapes[0].dims.last ?? 1, 1)
+        case .rows:
+            return Swift.max(shapes.count > 1 && shapes[1].rank > 0 ? shapes[1][0] : 1, 1)
         case .positions, .aligned:
             let target = op.signature.attributes == .scatter ? a.shape : shapes[0]
             guard target.rank > 0 else { return 1 }
