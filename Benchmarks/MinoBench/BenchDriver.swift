@@ -8,7 +8,7 @@ struct BenchDriver {
     var threads: [Int] = [1, 2]
     var output = "bench-results/bench.json"
 
-    static let benchmarks: Set<String> = ["matmul", "train", "tiny", "leak", "lang"]
+    static let benchmarks: Set<String> = ["matmul", "train", "layers", "tiny", "leak", "lang"]
 
     struct UsageError: Error, CustomStringConvertible {
         let description: String
@@ -32,7 +32,7 @@ struct BenchDriver {
                 }
             case "--output": output = try value()
             case "-h", "--help":
-                print("usage: mino-bench [--quick] [--only matmul,train,tiny,leak,lang] [--threads 1,2] [--output FILE]")
+                print("usage: mino-bench [--quick] [--only matmul,train,layers,tiny,leak,lang] [--threads 1,2] [--output FILE]")
                 exit(0)
             default: throw UsageError(description: "unknown argument '\(arguments[i])' (try --help)")
             }
@@ -59,7 +59,8 @@ struct BenchDriver {
         let clock = ContinuousClock()
         let start = clock.now
         if only.contains("matmul") { records += try matmul(torch, peerNote) }
-        if only.contains("train") { records += try training(torch, peerNote) }
+        if only.contains("train") || only.contains("layers") { records += try training(torch, peerNote) }
+        if only.contains("layers") { records += try convolution() }
         if only.contains("tiny") { records += try tiny(torch, peerNote) }
         if only.contains("leak") { records += try leak(torch != nil) }
         if only.contains("lang") { records += try language(torch, peerNote) }
@@ -140,9 +141,10 @@ struct BenchDriver {
 
     func training(_ torch: TorchPeer?, _ peerNote: String?) throws -> [Record] {
         var records: [Record] = []
-        let targets: [String: Double] = ["digits adam": 5, "digits sgd": 5, "mnist adam": 2, "mnist sgd": 1.2]
-        for shape in TrainingShape.all {
-            for optimizer in ["adam", "sgd"] {
+        let targets: [String: Double] = ["digits adam": 5, "digits sgd": 5, "mnist adam": 2, "mnist sgd": 1.2,
+                                         "lenet adam": 2, "lstm adam": 1]
+        for shape in TrainingShape.all where only.contains(shape.isLayerModel ? "layers" : "train") {
+            for optimizer in shape.optimizers {
                 for t in threads {
                     let label = "\(shape.name) \(optimizer)"
                     // Rounds alternate the sides (torch, blas, reference, torch, blas, ...) and
@@ -164,7 +166,7 @@ struct BenchDriver {
                         }
                         for name in backends {
                             // The reference backend has no target and runs one thread whatever is asked: once.
-                            if name == "reference" && (round > 0 || (t > 1 && settings.quick)) { continue }
+                            if name == "reference" && (round > 0 || (t > 1 && settings.quick) || shape.isLayerModel) { continue }
                             log("mino-bench: train \(label), \(name), \(t) thread(s), round \(round + 1)")
                             let line = try Subprocess.jsonLines(Subprocess.selfPath, [
                                 "train-child", "--backend", name, "--model", shape.name, "--optimizer", optimizer,
@@ -189,6 +191,30 @@ struct BenchDriver {
                 }
             }
         }
+        return records
+    }
+
+    // MARK: convolution
+
+    /// conv2d forward on blas against the gemms it performs, called directly on
+    /// buffers of the same sizes (per sample: `[O K] · [K L]`), for LeNet's two layers.
+    func convolution() throws -> [Record] {
+        let blas = try backend(named: "blas")
+        var records: [Record] = []
+        for t in threads {
+            BLASThreads.count = t
+            for (label, x, w) in [("lenet conv1 64x1x32x32 k3", [64, 1, 32, 32], [6, 1, 3, 3]),
+                                  ("lenet conv2 64x6x15x15 k3", [64, 6, 15, 15], [16, 6, 3, 3]),
+                                  ("conv 32x32x16x16 k3 pad1", [32, 32, 16, 16], [64, 32, 3, 3])] {
+                log("mino-bench: conv2d \(label), \(t) thread(s)")
+                let (conv, gemm) = try ConvolutionBench.convAndGemm(x: Shape(x), w: Shape(w), padding: label.hasSuffix("pad1") ? 1 : 0,
+                                                                    on: blas, settings: settings)
+                records.append(Record(name: Report.named("conv2d \(label) blas vs its gemms", threads: t),
+                                      mino: conv, peer: gemm, unit: "GFLOP/s", comparison: "conv2d vs raw cblas_sgemm",
+                                      threads: t, target: 0.7))
+            }
+        }
+        BLASThreads.count = 1
         return records
     }
 
