@@ -63,11 +63,17 @@ enum BLASConvolution {
                                         continue
                                     }
                                     let src = plane + iy * wd
+                                    // ix = xx·sw + x0 lies in the row for lo ≤ xx < hi; zeros either side.
                                     let x0 = j * dw - pwd
-                                    for xx in 0..<wo {
-                                        let ix = xx * sw + x0
-                                        line[xx] = ix >= 0 && ix < wd ? src[ix] : 0
+                                    let lo = Swift.min(x0 >= 0 ? 0 : (-x0 + sw - 1) / sw, wo)
+                                    let hi = Swift.max(Swift.min(wo, x0 > wd - 1 ? 0 : (wd - 1 - x0) / sw + 1), lo)
+                                    for xx in 0..<lo { line[xx] = 0 }
+                                    if sw == 1 {
+                                        (line + lo).update(from: src + lo + x0, count: hi - lo)
+                                    } else {
+                                        for xx in lo..<hi { line[xx] = src[xx * sw + x0] }
                                     }
+                                    for xx in hi..<wo { line[xx] = 0 }
                                 }
                                 r += 1
                             }
