@@ -169,27 +169,4 @@ final class TorchLayerModelTests: XCTestCase {
         let ids = try Tensor([0, 3, 9, 0, 4, 3] as [Int64], shape: [2, 3], on: r)
         try check("embedding", model, "nn.Sequential(nn.Embedding(10, 6, padding_idx=0), nn.LayerNorm([6]))", input: ids)
     }
-
-    /// Initial state in, final state out, and the errors for mismatched states.
-    func testRecurrentStateInAndOut() throws {
-        let r = reference
-        let lstm = try LSTM(inputSize: 3, hiddenSize: 4, numLayers: 2, dtype: .float64, generator: RandomGenerator(seed: 11),
-                            on: r)
-        let x = try input([5, 2, 3], seed: 6)
-        let whole = try lstm.forward(x)
-        // Two halves, the second starting from the first's final state, give the whole.
-        let first = try lstm.forward(x.narrow(axis: 0, start: 0, length: 2))
-        let second = try lstm.forward(x.narrow(axis: 0, start: 2, length: 3), first.state)
-        let last = try whole.output.narrow(axis: 0, start: 2, length: 3).doubles()
-        for (a, b) in zip(try second.output.doubles(), last) { XCTAssertEqual(a, b, accuracy: 1e-12) }
-        for (a, b) in zip(try second.state.h.doubles(), try whole.state.h.doubles()) { XCTAssertEqual(a, b, accuracy: 1e-12) }
-        XCTAssertEqual(whole.state.h.shape, [2, 2, 4])
-        XCTAssertEqual(whole.state.c?.shape, [2, 2, 4])
-        let wrong = try Tensor.zeros([1, 2, 4], dtype: .float64, on: r)
-        XCTAssertThrowsError(try lstm.forward(x, RecurrentState(h: wrong, c: wrong))) { error in
-            XCTAssertEqual((error as? MinoError)?.kind, .shape)
-            XCTAssertTrue("\(error)".contains("LSTM"), "\(error)")
-        }
-        XCTAssertThrowsError(try lstm.forward(try input([5, 2, 4], seed: 7)))
-    }
 }
