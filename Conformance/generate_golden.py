@@ -180,6 +180,9 @@ RECIPES = {
     "flatten": lambda x, a: torch.flatten(x[0], a["axes"][0], a["axes"][1]),
     "embedding": lambda x, a: F.embedding(x[0], x[1], padding_idx=a.get("index")),
     "layerNorm": lambda x, a: F.layer_norm(x[0], x[1].shape, x[1], x[2], eps=a.get("epsilon", 1e-5)),
+    # Copies of the running statistics: torch updates them in place in training mode.
+    "batchNorm": lambda x, a: F.batch_norm(x[0], x[1].detach().clone(), x[2].detach().clone(), x[3], x[4],
+                                           training=a.get("training", False), eps=a.get("epsilon", 1e-5)),
 }
 
 

@@ -24,6 +24,9 @@ public enum InputRole: Sendable, Hashable {
     case index(IndexLayout)
     /// A mask read as `≠ 0` (the first input of `where`); converted to the values' dtype.
     case condition
+    /// Numbers the op reads but never differentiates (batch norm's running statistics,
+    /// PyTorch's buffers); converted to the values' dtype.
+    case statistic
 }
 
 /// How an index input addresses the op's data, so samplers can build valid indices.

@@ -670,6 +670,52 @@ extension Ops {
         derivative: recomputed(layerNormImplementation))
 }
 
+extension Ops {
+    private static func batchNormImplementation(_ x: [Tensor], _ a: OpAttributes) throws -> Tensor {
+        let input = x[0]
+        let broadcast = Shape([input.shape[1]] + [Int](repeating: 1, count: input.rank - 2))
+        let (mean, variance) = a.training ? try batchStatistics(input) : (x[1], x[2])
+        let scale = try x[3] / (variance + a.epsilon).sqrt()
+        return try (input - mean.reshape(broadcast)) * scale.reshape(broadcast) + x[4].reshape(broadcast)
+    }
+
+    /// The per-channel mean and biased variance of `[N C …]` over every axis but 1.
+    static func batchStatistics(_ x: Tensor) throws -> (mean: Tensor, variance: Tensor) {
+        let axes = [0] + Array(2..<x.rank)
+        let mean = try x.mean(axes: axes)
+        let centered = try x - mean.reshape(Shape([x.shape[1]] + [Int](repeating: 1, count: x.rank - 2)))
+        return (mean, try (centered * centered).mean(axes: axes))
+    }
+
+    public static let batchNorm = OpDefinition(
+        composite: "batchNorm", aliases: ["F.batch_norm", "torch.nn.functional.batch_norm", "batch_norm"],
+        summary: "(x − mean) / √(var + ε) · weight + bias per channel of [N C …]: the batch's statistics "
+            + "when training, else the running ones (which get no gradient)",
+        signature: OpSignature(inputs: [.value, .statistic, .statistic, .value, .value], attributes: .normalization,
+                               dtypes: .floating, domain: .positive),
+        shapeRule: { specs, a in
+            let shapes = specs.map(\.shape)
+            let x = shapes[0]
+            guard x.rank >= 2, shapes.dropFirst().allSatisfy({ $0 == Shape([x[1]]) }) else {
+                throw MinoError.shape("batchNorm", shapes,
+                                      "expected input [N C …] and running mean, running var, weight and bias [C]")
+            }
+            guard a.epsilon > 0 else { throw MinoError.argument("batchNorm", "eps \(a.epsilon) must be positive") }
+            if a.training, x.elementCount / Swift.max(x[1], 1) <= 1 {
+                throw MinoError.shape("batchNorm", shapes, "expected more than 1 value per channel when training")
+            }
+            return specs[0]
+        },
+        implementation: batchNormImplementation,
+        derivative: { c in
+            // The running statistics are buffers: no gradient, as in PyTorch.
+            var grads = try recomputed(batchNormImplementation)(c)
+            grads[1] = nil
+            grads[2] = nil
+            return grads
+        })
+}
+
 // MARK: - The Swift API
 
 extension Tensor {
@@ -751,6 +797,27 @@ extension Tensor {
         var a = OpAttributes()
         a.index = paddingIndex
         return try Dispatch.apply(Ops.embedding, [self, weight], a)
+    }
+
+    /// `F.batch_norm(self, running_mean, running_var, weight, bias, training, momentum, eps)`. In
+    /// training it normalizes with the batch's statistics and, as PyTorch does, updates the running
+    /// ones in place: `running ← (1 − momentum)·running + momentum·batch`, the variance unbiased.
+    public func batchNorm(runningMean: Tensor, runningVar: Tensor, weight: Tensor, bias: Tensor, training: Bool,
+                          momentum: Double = 0.1, epsilon: Double = 1e-5) throws -> Tensor {
+        var a = OpAttributes()
+        a.epsilon = epsilon
+        a.training = training
+        let y = try Dispatch.apply(Ops.batchNorm, [self, runningMean, runningVar, weight, bias], a)
+        if training {
+            try withoutGradients {
+                let (mean, variance) = try Ops.batchStatistics(detached())
+                let count = Double(elementCount / Swift.max(shape[1], 1))
+                let unbiased = try variance * (count / Swift.max(count - 1, 1))
+                try runningMean.assign(try runningMean * (1 - momentum) + mean.cast(to: runningMean.dtype) * momentum)
+                try runningVar.assign(try runningVar * (1 - momentum) + unbiased.cast(to: runningVar.dtype) * momentum)
+            }
+        }
+        return y
     }
 
     /// `F.layer_norm(self, weight.shape, weight, bias, eps)`.

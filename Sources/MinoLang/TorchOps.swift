@@ -53,6 +53,9 @@ enum TorchOps {
         case "layerNorm":
             return (["input"], [("normalized_shape", nil), ("weight", none), ("bias", none), ("eps", .float(1e-5))])
         case "nllLoss": return (["input", "target"], [("reduction", .string("mean"))])
+        case "batchNorm":
+            return (["input", "running_mean", "running_var"], [("weight", none), ("bias", none), ("training", .bool(false)),
+                                                               ("momentum", .float(0.1)), ("eps", .float(1e-5))])
         default: break
         }
         let tensorCount = op.signature.inputs.count
@@ -154,7 +157,7 @@ enum TorchOps {
         case "transpose":
             a.axes = [try int("dim0"), try int("dim1")]
         case "conv1d", "conv2d", "convTranspose2d", "maxPool2d", "avgPool2d", "adaptiveAvgPool2d", "flatten",
-             "embedding", "layerNorm":
+             "embedding", "layerNorm", "batchNorm":
             return .tensor(try layer(op.name, name, tensors, bound))
         case "slice":
             let axis = try int("dim"), start = try int("start"), length = try int("length")
@@ -244,6 +247,14 @@ enum TorchOps {
         case "embedding":
             let padding = bound["padding_idx"]?.integer
             return try x.embedding(tensors[1], paddingIndex: padding)
+        case "batchNorm":
+            let c = x.rank >= 2 ? x.shape[1] : 0
+            let weight = try optionalTensor("weight") ?? Tensor.ones([c], dtype: x.dtype, on: x.backend)
+            let bias = try optionalTensor("bias") ?? Tensor.zeros([c], dtype: x.dtype, on: x.backend)
+            return try x.batchNorm(runningMean: tensors[1], runningVar: tensors[2], weight: weight, bias: bias,
+                                   training: try bound["training"]?.isTruthy() ?? false,
+                                   momentum: try float(bound["momentum"], "momentum", name),
+                                   epsilon: try float(bound["eps"], "eps", name))
         default:  // layerNorm
             let shape = try ints("normalized_shape")
             let eps = try float(bound["eps"], "eps", name)

@@ -269,11 +269,9 @@ public final class LayerNorm: Module {
     public var namedParameters: [(name: String, tensor: Tensor)] { affine ? [("weight", weight), ("bias", bias)] : [] }
 }
 
-/// `nn.BatchNorm1d` / `nn.BatchNorm2d`: over the channel axis 1 of `[N C]`,
-/// `[N C L]` or `[N C H W]`. In training mode it normalizes with the batch's
-/// mean and biased variance and updates the running statistics as PyTorch does,
-/// `running ← (1 − momentum)·running + momentum·batch` with the unbiased
-/// variance; in evaluation mode it normalizes with the running statistics.
+/// `nn.BatchNorm1d` / `nn.BatchNorm2d`: the `batchNorm` op over the channel axis 1
+/// of `[N C]`, `[N C L]` or `[N C H W]`: batch statistics in training mode (the
+/// running ones updated as PyTorch does), running statistics in evaluation mode.
 public final class BatchNorm: Module, TrainingModal {
     public let weight: Tensor
     public let bias: Tensor
@@ -310,30 +308,10 @@ public final class BatchNorm: Module, TrainingModal {
             throw MinoError.shape(name, [input.shape, weight.shape],
                                   "expected an input of rank \(ranks.sorted()) with \(c) channels on axis 1")
         }
-        // Statistics over every axis but the channels.
-        let axes = [0] + Array(2..<input.rank)
-        let broadcast = Shape([c] + [Int](repeating: 1, count: input.rank - 2))
-        let mean: Tensor, variance: Tensor
-        if training {
-            let count = input.elementCount / c
-            guard count > 1 else {
-                throw MinoError.shape(name, [input.shape], "expected more than 1 value per channel when training")
-            }
-            mean = try input.mean(axes: axes)
-            let centered = try input - mean.reshape(broadcast)
-            variance = try (centered * centered).mean(axes: axes)
-            try GradMode.withoutGradients {
-                let unbiased = try variance * (Double(count) / Double(count - 1))
-                try runningMean.assign(try runningMean * (1 - momentum) + mean.detached() * momentum)
-                try runningVar.assign(try runningVar * (1 - momentum) + unbiased.detached() * momentum)
-            }
-            batchesTracked += 1
-        } else {
-            mean = runningMean
-            variance = runningVar
-        }
-        let scale = try weight / (variance + epsilon).sqrt()
-        return try (input - mean.reshape(broadcast)) * scale.reshape(broadcast) + bias.reshape(broadcast)
+        let y = try input.batchNorm(runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
+                                    training: training, momentum: momentum, epsilon: epsilon)
+        if training { batchesTracked += 1 }
+        return y
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] { [("weight", weight), ("bias", bias)] }

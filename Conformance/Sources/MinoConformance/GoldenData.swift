@@ -167,6 +167,7 @@ public enum SampleExport {
         }
         if let index = a.index { fields["index"] = .integer(index) }
         if a.epsilon != d.epsilon { fields["epsilon"] = .number(a.epsilon) }
+        if a.training { fields["training"] = .bool(true) }
         return .object(fields)
     }
 }

@@ -20,7 +20,7 @@ public enum SampleInputs {
             guard out.count < maximumSamples else { break }
             var a = attributes
             let specs = zip(shapes, roles(op, shapes.count)).map { shape, role in
-                TensorSpec(shape, role == .value || role == .condition ? dtype : .int64)
+                TensorSpec(shape, role == .value || role == .condition || role == .statistic ? dtype : .int64)
             }
             guard (try? op.shapeRule(specs, &a)) != nil else { continue }
             let label = describe(shapes, attributes)
@@ -39,7 +39,7 @@ public enum SampleInputs {
         for (shapes, attributes) in candidates(for: op) where out.count < limit {
             var a = attributes
             let specs = zip(shapes, roles(op, shapes.count)).map { shape, role in
-                TensorSpec(shape, role == .value || role == .condition ? dtype : .int64)
+                TensorSpec(shape, role == .value || role == .condition || role == .statistic ? dtype : .int64)
             }
             do {
                 _ = try op.shapeRule(specs, &a)
@@ -113,7 +113,7 @@ public enum SampleInputs {
         return zip(shapes, roles).map { shape, role in
             let n = shape.elementCount
             switch role {
-            case .value:
+            case .value, .statistic:
                 return HostArray.make(values(op.signature.domain, n, rng), shape, dtype)
             case .condition:
                 return HostArray.make(rng.bernoulli(count: n, p: 0.6), shape, dtype)

@@ -38,6 +38,10 @@ enum ShapePools {
             ]
         case .pooling, .outputSize:
             return [[[2, 3, 6, 6]], [[1, 2, 5, 7]], [[2, 4, 4]], [[3, 5]]]
+        case .normalization where arity == 5:
+            // batchNorm: input [N C …], running mean and variance, weight and bias [C].
+            return [[[4, 3], [3], [3], [3], [3]], [[2, 3, 4], [3], [3], [3], [3]], [[2, 2, 3, 2], [2], [2], [2], [2]],
+                    [[2, 3, 4], [4], [4], [4], [4]], [[1, 3], [3], [3], [3], [3]]]
         case .normalization:
             return [[[2, 3, 4], [4], [4]], [[2, 3, 4], [3, 4], [3, 4]], [[5, 4], [4], [4]],
                     [[2, 3, 4], [3], [3]], [[2, 3, 4], [4], [5]]]
@@ -150,7 +154,10 @@ enum AttributeCandidates {
             a.epsilon = 1e-5
             var b = OpAttributes()
             b.epsilon = 0.1
-            return [a, b]
+            guard shapes.count == 5 else { return [a, b] }
+            var training = OpAttributes()
+            training.training = true
+            return [training, a, b]
         case .probability:
             var a = OpAttributes()
             a.scalar = 0.25
