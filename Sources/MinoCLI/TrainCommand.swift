@@ -12,8 +12,12 @@ struct TrainCommand: ParsableCommand {
             + "`--model cnn` trains conv 3×3 (16) → ReLU → max-pool → conv 3×3 (32) → ReLU → max-pool → "
             + "linear on the 8×8 images.")
 
-    @Option(help: "Model: mlp (64-hidden-10, sigmoid) or cnn (two conv layers, max-pooling, linear).")
+    @Option(help: "Model: mlp (64-hidden-10, sigmoid), cnn (two conv layers, max-pooling, linear), or char-lstm (a character-level LSTM language model on data/gettysburg-declaration.txt).")
     var model = "mlp"
+    @Option(help: "char-lstm: training steps (windows of 35 characters, 16 streams).")
+    var steps = 300
+    @Option(name: .customLong("save-initial"), help: "char-lstm: write the initial weights here (safetensors), for Examples/char_lstm_torch.py.")
+    var saveInitial: String?
 
     @Option(help: "Passes over the training set (default 40 for mlp, 15 for cnn).")
     var epochs: Int?
@@ -48,6 +52,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func train() throws {
+        if model.lowercased() == "char-lstm" { return try trainLanguageModel() }
         let target = try backendOptions.apply()
         let elementType = try DType(parsing: dtype)
         let generator = RandomGenerator(seed: seed)
@@ -95,6 +100,37 @@ struct TrainCommand: ParsableCommand {
         let accuracy = try reports.last?.testAccuracy ?? trainer.accuracy(on: testSet)
         if !quiet { print(String(format: "trained in %.2fs", Date().timeIntervalSince(start))) }
         print(String(format: "test accuracy: %.3f", accuracy))
+    }
+}
+
+extension TrainCommand {
+    /// The character-level LSTM language model; ends with `validation perplexity: X`.
+    private func trainLanguageModel() throws {
+        let target = try backendOptions.apply()
+        let corpus = try CharCorpus.shipped()
+        var settings = CharLanguageModelTraining.Settings()
+        settings.steps = steps
+        settings.seed = seed
+        if let lr { settings.learningRate = lr }
+        if !quiet {
+            print("char-lstm: \(corpus.train.count) train / \(corpus.validation.count) validation characters, "
+                  + "vocabulary \(corpus.vocabulary.count), embedding \(settings.embedding), LSTM \(settings.hidden), "
+                  + "adam lr \(settings.learningRate), \(settings.steps) steps, backend \(target.name)")
+        }
+        let start = Date()
+        let result = try CharLanguageModelTraining.train(corpus, settings, on: target) { step, loss in
+            if !quiet, step % 50 == 0 { print(String(format: "step %4d  loss %.4f", step, loss)) }
+        }
+        if let path = saveInitial {
+            var file = Safetensors()
+            for (name, values) in result.initial {
+                let shape = try result.model.parameter(name).shape
+                file.tensors[name] = try HostArray(values.map { Float($0) }, shape: shape)
+            }
+            try file.write(to: URL(fileURLWithPath: path))
+        }
+        if !quiet { print(String(format: "trained in %.2fs", Date().timeIntervalSince(start))) }
+        print(String(format: "validation perplexity: %.4f", result.perplexity))
     }
 }
 
