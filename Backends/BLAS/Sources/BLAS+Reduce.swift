@@ -133,12 +133,13 @@ enum BLASArgmax {
             }
             for i in 1..<n {
                 let row = src + i * inner
+                let index = Int64(i)
                 for j in 0..<inner {
+                    // Branch-free, so the loop vectorises: take v when larger, or a first NaN.
                     let v = row[j], b = best[j]
-                    if b == b && (v != v || v > b) {
-                        best[j] = v
-                        dst[j] = Int64(i)
-                    }
+                    let take = v > b || (v != v && b == b)
+                    best[j] = take ? v : b
+                    dst[j] = take ? index : dst[j]
                 }
             }
         }
