@@ -28,6 +28,17 @@ extension Ops {
         }
     }
 
+    /// `a + b + …`, throwing (naming `op`) instead of overflowing.
+    static func checkedSum(_ op: String, _ terms: [Int]) throws -> Int {
+        var total = 0
+        for t in terms {
+            let (r, overflow) = total.addingReportingOverflow(t)
+            guard !overflow else { throw MinoError.argument(op, "sizes \(terms) overflow") }
+            total = r
+        }
+        return total
+    }
+
     /// `a · b · …`, throwing (naming `op`) instead of overflowing.
     static func checkedProduct(_ op: String, _ factors: [Int]) throws -> Int {
         var p = 1
@@ -159,9 +170,10 @@ public struct ConvGeometry: Hashable, Sendable {
         }
         let (n, c, h, w) = (input[0], input[1], input[2], input[3])
         let (s, p, d) = (window.stride, window.padding, window.dilation)
-        let extentH = try Ops.checkedProduct(op, [d[0], kernel.0 - 1]) + 1
-        let extentW = try Ops.checkedProduct(op, [d[1], kernel.1 - 1]) + 1
-        let (ph, pw) = (h + 2 * p[0], w + 2 * p[1])
+        // Every size here comes from the user: checked, never trapping.
+        let extentH = try Ops.checkedSum(op, [try Ops.checkedProduct(op, [d[0], kernel.0 - 1]), 1])
+        let extentW = try Ops.checkedSum(op, [try Ops.checkedProduct(op, [d[1], kernel.1 - 1]), 1])
+        let ph = try Ops.checkedSum(op, [h, p[0], p[0]]), pw = try Ops.checkedSum(op, [w, p[1], p[1]])
         guard kernel.0 >= 1, kernel.1 >= 1, extentH <= ph, extentW <= pw else {
             throw MinoError.shape(op, shapes, "the kernel \(kernel.0)×\(kernel.1) (dilation \(d)) is larger than "
                                   + "the padded input \(ph)×\(pw)")
@@ -342,8 +354,9 @@ extension Ops {
         var size: [Int] = []
         for axis in 0..<2 {
             // (H − 1)·s − 2p + d·(k − 1) + output_padding + 1
-            let o = try checkedProduct(op, [x[2 + axis] - 1, s[axis]]) - 2 * p[axis]
-                + (try checkedProduct(op, [d[axis], weight[2 + axis] - 1])) + op2[axis] + 1
+            let o = try checkedSum(op, [try checkedProduct(op, [x[2 + axis] - 1, s[axis]]),
+                                        -(try checkedProduct(op, [2, p[axis]])),
+                                        try checkedProduct(op, [d[axis], weight[2 + axis] - 1]), op2[axis], 1])
             guard o >= 1 else {
                 throw MinoError.shape(op, shapes, "the output would be empty (padding \(p) too large)")
             }
@@ -470,7 +483,7 @@ extension Ops {
         w.padding = try windowValues(op, "padding", w.padding, count: 2, fallback: [0, 0], minimum: 0)
         w.dilation = [1, 1]
         guard x.rank == 4 else { throw MinoError.shape(op, [x], "expected an input [N C H W]") }
-        for axis in 0..<2 where 2 * w.padding[axis] > w.kernel[axis] {
+        for axis in 0..<2 where w.padding[axis] > w.kernel[axis] / 2 {
             throw MinoError.argument(op, "padding \(w.padding) must be at most half the kernel \(w.kernel)")
         }
         return try ConvGeometry(op, input: x, outChannels: x[1], kernel: (w.kernel[0], w.kernel[1]),
@@ -556,6 +569,10 @@ extension Ops {
             guard size.count == 2, size.allSatisfy({ $0 >= 1 }) else {
                 throw MinoError.argument("adaptiveAvgPool2d", "output_size \(a.shape) must be one or two positive sizes")
             }
+            // The averaging matrices hold output × input entries each.
+            _ = try checkedProduct("adaptiveAvgPool2d", Array(x.dims.dropLast(2)) + size)
+            _ = try checkedProduct("adaptiveAvgPool2d", [size[0], x[x.rank - 2]])
+            _ = try checkedProduct("adaptiveAvgPool2d", [size[1], x[x.rank - 1]])
             a.shape = Shape(size)
             return TensorSpec(Shape(x.dims.dropLast(2) + size), specs[0].dtype)
         },

@@ -43,6 +43,14 @@ final class ConvolutionLayerTests: XCTestCase {
             XCTAssertEqual((error as? MinoError)?.kind, .argument)
             XCTAssertTrue("\(error)".contains("maxPool2d"), "\(error)")
         }
+        // Sizes from the user are checked arithmetic: an error, never a trap.
+        let x = try input([1, 3, 8, 8], seed: 3)
+        let w = try input([4, 3, 3, 3], seed: 4)
+        XCTAssertThrowsError(try x.conv2d(w, padding: [Int.max]))
+        XCTAssertThrowsError(try x.conv2d(w, dilation: [Int.max / 2]))
+        XCTAssertThrowsError(try x.convTranspose2d(try input([3, 2, 3, 3], seed: 5), stride: [Int.max]))
+        XCTAssertThrowsError(try x.maxPool2d(kernelSize: [3], padding: [Int.max]))
+        XCTAssertThrowsError(try x.adaptiveAvgPool2d([Int.max, 2]))
         let table = try Embedding(5, 2, on: reference)
         XCTAssertThrowsError(try table(Tensor([0, 5] as [Int64], shape: [2], on: reference))) { error in
             XCTAssertEqual((error as? MinoError)?.kind, .argument)
