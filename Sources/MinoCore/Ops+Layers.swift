@@ -319,8 +319,8 @@ extension Ops {
         }
         let g = window.groups
         guard x[1] % g == 0, weight[0] % g == 0, weight[1] * g == x[1] else {
-            throw MinoError.shape(op, shapes, "the input's \(x[1]) channels do not match the weight's "
-                                  + "\(weight[1]) per group × \(g) groups (and \(weight[0]) outputs must divide by \(g))")
+            throw MinoError.shape(op, shapes, "the input's \(x[1]) channels must equal the weight's \(weight[1]) "
+                                  + "per group × \(g) groups, and its \(weight[0]) outputs must divide by \(g)")
         }
         guard bias == Shape([weight[0]]) else {
             throw MinoError.shape(op, shapes, "the bias must be [\(weight[0])]")
@@ -680,7 +680,7 @@ extension Ops {
                 throw MinoError.shape("layerNorm", [x, w, b],
                                       "weight and bias must both have the normalized shape, the input's trailing axes")
             }
-            guard a.epsilon > 0 else { throw MinoError.argument("layerNorm", "eps \(a.epsilon) must be positive") }
+            guard a.epsilon >= 0 else { throw MinoError.argument("layerNorm", "eps \(a.epsilon) is negative") }
             return specs[0]
         },
         implementation: layerNormImplementation,
@@ -717,7 +717,7 @@ extension Ops {
                 throw MinoError.shape("batchNorm", shapes,
                                       "expected input [N C …] and running mean, running var, weight and bias [C]")
             }
-            guard a.epsilon > 0 else { throw MinoError.argument("batchNorm", "eps \(a.epsilon) must be positive") }
+            guard a.epsilon >= 0 else { throw MinoError.argument("batchNorm", "eps \(a.epsilon) is negative") }
             if a.training, x.elementCount / Swift.max(x[1], 1) <= 1 {
                 throw MinoError.shape("batchNorm", shapes, "expected more than 1 value per channel when training")
             }
