@@ -196,8 +196,8 @@ struct BenchDriver {
 
     // MARK: convolution
 
-    /// conv2d forward on blas against the gemms it performs, called directly on
-    /// buffers of the same sizes (per sample: `[O K] · [K L]`), for LeNet's two layers.
+    /// conv2d forward on blas against the gemm it performs, called directly on
+    /// buffers of the same sizes (`[O K] · [K N·L]`), for LeNet's two layers and a wider one.
     func convolution() throws -> [Record] {
         let blas = try backend(named: "blas")
         var records: [Record] = []
@@ -209,7 +209,7 @@ struct BenchDriver {
                 log("mino-bench: conv2d \(label), \(t) thread(s)")
                 let (conv, gemm) = try ConvolutionBench.convAndGemm(x: Shape(x), w: Shape(w), padding: label.hasSuffix("pad1") ? 1 : 0,
                                                                     on: blas, settings: settings)
-                records.append(Record(name: Report.named("conv2d \(label) blas vs its gemms", threads: t),
+                records.append(Record(name: Report.named("conv2d \(label) blas vs its gemm", threads: t),
                                       mino: conv, peer: gemm, unit: "GFLOP/s", comparison: "conv2d vs raw cblas_sgemm",
                                       threads: t, target: 0.7))
             }
