@@ -64,6 +64,9 @@ public enum FusedKernel: String, CaseIterable, Sendable {
     case linear, softmax, logSoftmax, crossEntropy, binaryCrossEntropyWithLogits, mse, mean
     /// `conv2d(x, weight, bias)` with the attributes' normalized ``Window``.
     case conv2d
+    /// The other layer composites (`Ops+Layers.swift`), as torch runs them.
+    case convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d, layerNorm, batchNorm
+    case gelu, silu, elu, leakyRelu, softplus
 }
 
 /// An in-place optimizer update that a backend may run as one kernel.

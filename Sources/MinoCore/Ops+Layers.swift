@@ -54,13 +54,14 @@ extension Ops {
 // MARK: - Activations
 
 extension Ops {
-    private static func activation(_ name: String, aliases: [String], summary: String,
+    private static func activation(_ name: String, aliases: [String], fused: FusedKernel, summary: String,
                                    attributes: AttributeSchema = .none, domain: ValueDomain = .any,
                                    implementation: @escaping (Tensor, Double) throws -> Tensor,
                                    slope: @escaping (Tensor, Tensor, Double) throws -> Tensor) -> OpDefinition {
         OpDefinition(
             composite: name, aliases: aliases, summary: summary,
             signature: OpSignature(inputs: [.value], attributes: attributes, dtypes: .floating, domain: domain),
+            fusedKernel: fused,
             shapeRule: ShapeRules.same,
             implementation: { x, a in try implementation(x[0], a.scalar) },
             derivative: { c in [try c.upstream * slope(c.inputs[0], c.output, c.attributes.scalar)] })
@@ -68,14 +69,14 @@ extension Ops {
 
     public static let leakyRelu = activation(
         "leakyRelu", aliases: ["F.leaky_relu", "torch.nn.functional.leaky_relu", "leaky_relu"],
-        summary: "x where x > 0, else negative_slope · x", attributes: .scalar("negative_slope", 0.01),
+        fused: .leakyRelu, summary: "x where x > 0, else negative_slope · x", attributes: .scalar("negative_slope", 0.01),
         domain: .separated,
         implementation: { x, slope in try Tensor.where(x > 0, x, x * slope) },
         slope: { x, _, slope in try Tensor.where(x > 0, x.scalarLike(1), x.scalarLike(slope)) })
 
     public static let elu = activation(
         "elu", aliases: ["F.elu", "torch.nn.functional.elu"],
-        summary: "x where x > 0, else α(eˣ − 1)", attributes: .scalar("alpha", 1), domain: .separated,
+        fused: .elu, summary: "x where x > 0, else α(eˣ − 1)", attributes: .scalar("alpha", 1), domain: .separated,
         implementation: { x, alpha in try Tensor.where(x > 0, x, (x.exp() - 1) * alpha) },
         slope: { x, _, alpha in try Tensor.where(x > 0, x.scalarLike(1), x.exp() * alpha) })
 
@@ -84,7 +85,7 @@ extension Ops {
 
     public static let softplus = activation(
         "softplus", aliases: ["F.softplus", "torch.nn.functional.softplus"],
-        summary: "log(1 + e^(βx)) / β, and x where βx > 20", attributes: .scalar("beta", 1),
+        fused: .softplus, summary: "log(1 + e^(βx)) / β, and x where βx > 20", attributes: .scalar("beta", 1),
         implementation: { x, beta in
             let bx = try x * beta
             return try Tensor.where(bx > softplusThreshold, x, (bx.exp() + 1).log() * (1 / beta))
@@ -96,7 +97,7 @@ extension Ops {
         })
 
     public static let silu = activation(
-        "silu", aliases: ["F.silu", "torch.nn.functional.silu", "swish"], summary: "x · σ(x)",
+        "silu", aliases: ["F.silu", "torch.nn.functional.silu", "swish"], fused: .silu, summary: "x · σ(x)",
         implementation: { x, _ in try x * x.sigmoid() },
         slope: { x, _, _ in
             // (xσ)' = σ + xσ(1 − σ)
@@ -105,7 +106,7 @@ extension Ops {
         })
 
     public static let gelu = activation(
-        "gelu", aliases: ["F.gelu", "torch.nn.functional.gelu"], summary: "x · Φ(x), Φ the normal CDF (exact, erf)",
+        "gelu", aliases: ["F.gelu", "torch.nn.functional.gelu"], fused: .gelu, summary: "x · Φ(x), Φ the normal CDF (exact, erf)",
         implementation: { x, _ in try x * ((x * (1 / 2.0.squareRoot())).erf() + 1) * 0.5 },
         slope: { x, _, _ in
             // (xΦ)' = Φ(x) + x·φ(x), φ(x) = e^(−x²/2) / √(2π)
@@ -415,6 +416,7 @@ extension Ops {
         aliases: ["F.conv_transpose2d", "torch.nn.functional.conv_transpose2d", "torch.conv_transpose2d"],
         summary: "the adjoint of conv2d: [N Cin H W] with weight [Cin Cout/groups kh kw] plus bias [Cout]",
         signature: OpSignature(inputs: [.value, .value, .value], attributes: .convolution, dtypes: .floating),
+        fusedKernel: .convTranspose2d,
         shapeRule: { specs, a in
             let g = try convTranspose2dGeometry(specs[0].shape, specs[1].shape, specs[2].shape, &a.window)
             return TensorSpec([g.batch, g.channels, g.height, g.width], specs[0].dtype)
@@ -508,6 +510,7 @@ extension Ops {
         composite: "maxPool2d", aliases: ["F.max_pool2d", "torch.nn.functional.max_pool2d", "torch.max_pool2d"],
         summary: "the largest value of each kernel_size window of [N C H W] (stride, padding)",
         signature: OpSignature(inputs: [.value], attributes: .pooling, dtypes: .floating, domain: .separated),
+        fusedKernel: .maxPool2d,
         shapeRule: poolRule("maxPool2d"),
         implementation: { x, a in
             var w = a.window
@@ -528,6 +531,7 @@ extension Ops {
         composite: "avgPool2d", aliases: ["F.avg_pool2d", "torch.nn.functional.avg_pool2d", "torch.avg_pool2d"],
         summary: "the mean of each kernel_size window of [N C H W], zero padding counted (PyTorch's default)",
         signature: OpSignature(inputs: [.value], attributes: .pooling, dtypes: .floating),
+        fusedKernel: .avgPool2d,
         shapeRule: poolRule("avgPool2d"),
         implementation: { x, a in
             var w = a.window
@@ -559,6 +563,7 @@ extension Ops {
         aliases: ["F.adaptive_avg_pool2d", "torch.nn.functional.adaptive_avg_pool2d"],
         summary: "averages of [… H W] over the windows that give output_size [Ho Wo]",
         signature: OpSignature(inputs: [.value], attributes: .outputSize, dtypes: .floating),
+        fusedKernel: .adaptiveAvgPool2d,
         shapeRule: { specs, a in
             let x = specs[0].shape
             guard x.rank == 3 || x.rank == 4 else {
@@ -674,6 +679,7 @@ extension Ops {
         composite: "layerNorm", aliases: ["F.layer_norm", "torch.nn.functional.layer_norm", "layer_norm"],
         summary: "(x − mean) / √(var + ε) · weight + bias over the trailing axes of weight's shape",
         signature: OpSignature(inputs: [.value, .value, .value], attributes: .normalization, dtypes: .floating),
+        fusedKernel: .layerNorm,
         shapeRule: { specs, a in
             let (x, w, b) = (specs[0].shape, specs[1].shape, specs[2].shape)
             guard w.rank >= 1, w.rank <= x.rank, Array(x.dims.suffix(w.rank)) == w.dims, b == w else {
@@ -710,6 +716,7 @@ extension Ops {
             + "when training, else the running ones (which get no gradient)",
         signature: OpSignature(inputs: [.value, .statistic, .statistic, .value, .value], attributes: .normalization,
                                dtypes: .floating, domain: .positive),
+        fusedKernel: .batchNorm,
         shapeRule: { specs, a in
             let shapes = specs.map(\.shape)
             let x = shapes[0]
