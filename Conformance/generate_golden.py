@@ -108,6 +108,22 @@ def _argmax(x, a):
     return torch.argmax(x[0], dim=a["axis"], keepdim=a["keepDims"])
 
 
+def _lstm_cell(a, c):
+    """[h' c'] of one LSTM step, gates in torch's order i f g o."""
+    i, f, g, o = a.chunk(4, dim=1)
+    cell = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.cat([torch.sigmoid(o) * torch.tanh(cell), cell], dim=1)
+
+
+def _lstm_cell_backward(a, c, up):
+    """[d gates, d c] of _lstm_cell by torch's autograd, differentiable (create_graph)."""
+    with torch.enable_grad():
+        a1 = a if a.requires_grad else a.detach().requires_grad_(True)
+        c1 = c if c.requires_grad else c.detach().requires_grad_(True)
+        da, dc = torch.autograd.grad(_lstm_cell(a1, c1), [a1, c1], grad_outputs=up, create_graph=True)
+    return torch.cat([da, dc], dim=1)
+
+
 RECIPES = {
     "neg": lambda x, a: torch.neg(x[0]),
     "exp": lambda x, a: torch.exp(x[0]),
@@ -179,6 +195,8 @@ RECIPES = {
     "adaptiveAvgPool2d": lambda x, a: F.adaptive_avg_pool2d(x[0], a["shape"]),
     "flatten": lambda x, a: torch.flatten(x[0], a["axes"][0], a["axes"][1]),
     "embedding": lambda x, a: F.embedding(x[0], x[1], padding_idx=a.get("index")),
+    "lstmCell": lambda x, a: _lstm_cell(x[0], x[1]),
+    "lstmCellBackward": lambda x, a: _lstm_cell_backward(x[0], x[1], x[2]),
     "layerNorm": lambda x, a: F.layer_norm(x[0], x[1].shape, x[1], x[2], eps=a.get("epsilon", 1e-5)),
     # Copies of the running statistics: torch updates them in place in training mode.
     "batchNorm": lambda x, a: F.batch_norm(x[0], x[1].detach().clone(), x[2].detach().clone(), x[3], x[4],

@@ -67,6 +67,8 @@ public enum FusedKernel: String, CaseIterable, Sendable {
     /// The other layer composites (`Ops+Layers.swift`), as torch runs them.
     case convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d, layerNorm, batchNorm
     case gelu, silu, elu, leakyRelu, softplus
+    /// One LSTM time step from its gate pre-activations, and its gradient (elementwise, one pass each).
+    case lstmCell, lstmCellBackward
 }
 
 /// An in-place optimizer update that a backend may run as one kernel.

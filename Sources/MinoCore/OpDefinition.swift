@@ -89,6 +89,9 @@ public enum AttributeSchema: Sendable, Hashable {
     case paddingIndex
     /// `epsilon`, and for batch norm `training` (`layerNorm`, `batchNorm`).
     case normalization
+    /// No attributes: the inputs of one recurrent step, gates `[N 4H]` and state `[N H]`
+    /// (`lstmCell`, `lstmCellBackward`); samplers draw those shapes.
+    case recurrentCell
 }
 
 /// Where sample values for an op's value inputs should come from, so that

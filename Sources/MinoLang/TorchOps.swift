@@ -72,7 +72,7 @@ enum TorchOps {
         case .probability: return (tensors, [("p", .float(0.5))])
         case .scalar(let parameter, let fallback): return (tensors, [(parameter, .float(fallback))])
         case .slice, .sliceScatter, .scatter, .convolution, .pooling, .outputSize, .axisRange, .paddingIndex,
-             .normalization:
+             .normalization, .recurrentCell:
             return (tensors, [])
         }
     }
@@ -193,7 +193,7 @@ enum TorchOps {
             case .probability: a.scalar = try float(bound["p"], "p", name)
             case .scalar(let parameter, _): a.scalar = try float(bound[parameter], parameter, name)
             case .none, .slice, .sliceScatter, .scatter, .convolution, .pooling, .outputSize, .axisRange,
-                 .paddingIndex, .normalization:
+                 .paddingIndex, .normalization, .recurrentCell:
                 break
             }
         }

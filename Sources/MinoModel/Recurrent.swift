@@ -149,12 +149,10 @@ public final class Recurrent: Module {
                 case .rnnRelu:
                     h = try (xi + hh).relu()
                 case .lstm:
-                    let gates = try xi + hh
-                    let (ig, fg) = (try gate(gates, 0).sigmoid(), try gate(gates, 1).sigmoid())
-                    let (gg, og) = (try gate(gates, 2).tanh(), try gate(gates, 3).sigmoid())
-                    let cell = try fg * (c ?? zeros) + ig * gg
-                    c = cell
-                    h = try og * cell.tanh()
+                    // One op for the step's elementwise work (fused on blas), [h' c'].
+                    let both = try Dispatch.apply(Ops.lstmCell, [xi + hh, c ?? zeros])
+                    h = try both.narrow(axis: 0 + 1, start: 0, length: hidden)
+                    c = try both.narrow(axis: 1, start: hidden, length: hidden)
                 case .gru:
                     let r = try (gate(xi, 0) + gate(hh, 0)).sigmoid()
                     let z = try (gate(xi, 1) + gate(hh, 1)).sigmoid()

@@ -36,6 +36,10 @@ enum ShapePools {
                 [[2, 3, 7], [4, 3, 3], [4]], [[1, 4, 6], [4, 1, 2], [4]],
                 [[2, 3, 5, 5], [4, 2, 3, 3], [4]], [[1, 3, 2, 2], [4, 3, 5, 5], [4]], [[2, 3, 5, 5], [4, 3, 3, 3], [3]],
             ]
+        case .recurrentCell:
+            // Gates [N 4H], state [N H] (and ∂[h c] [N 2H]); then mismatches.
+            let steps: [[Shape]] = [[[3, 8], [3, 2]], [[2, 12], [2, 3]], [[1, 4], [1, 1]], [[3, 8], [3, 3]], [[3, 8], [2, 2]]]
+            return arity == 3 ? steps.map { $0 + [Shape([$0[1][0], 2 * $0[1][1]])] } + [[[3, 8], [3, 2], [3, 2]]] : steps
         case .pooling, .outputSize:
             return [[[2, 3, 6, 6]], [[1, 2, 5, 7]], [[2, 4, 4]], [[3, 5]]]
         case .normalization where arity == 5:
@@ -141,6 +145,8 @@ enum AttributeCandidates {
                     pool([2], [], [2])]  // padding over half the kernel: an error sample
         case .outputSize:
             return [.shape([2, 3]), .shape([1]), .shape([4, 4]), .shape([0, 2])]
+        case .recurrentCell:
+            return [.none]
         case .axisRange:
             return [.axes([1, -1]), .axes([0, -1]), .axes([0, 1]), .axes([-1, 0]), .axes([0, 7])]
         case .paddingIndex:
