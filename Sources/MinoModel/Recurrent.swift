@@ -151,7 +151,7 @@ public final class Recurrent: Module {
                 case .lstm:
                     // One op for the step's elementwise work (fused on blas), [h' c'].
                     let both = try Dispatch.apply(Ops.lstmCell, [xi + hh, c ?? zeros])
-                    h = try both.narrow(axis: 0 + 1, start: 0, length: hidden)
+                    h = try both.narrow(axis: 1, start: 0, length: hidden)
                     c = try both.narrow(axis: 1, start: hidden, length: hidden)
                 case .gru:
                     let r = try (gate(xi, 0) + gate(hh, 0)).sigmoid()
