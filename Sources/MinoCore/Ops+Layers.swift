@@ -724,7 +724,11 @@ extension Ops {
                 throw MinoError.shape("batchNorm", shapes,
                                       "expected input [N C …] and running mean, running var, weight and bias [C]")
             }
-            guard a.epsilon >= 0 else { throw MinoError.argument("batchNorm", "eps \(a.epsilon) is negative") }
+            // PyTorch: eps may be 0 in evaluation, never when training (batch variances can be 0).
+            guard a.epsilon > 0 || (!a.training && a.epsilon == 0) else {
+                throw MinoError.argument("batchNorm", "eps \(a.epsilon) must be positive"
+                                         + (a.training ? " when training" : " or 0"))
+            }
             if a.training, x.elementCount / Swift.max(x[1], 1) <= 1 {
                 throw MinoError.shape("batchNorm", shapes, "expected more than 1 value per channel when training")
             }

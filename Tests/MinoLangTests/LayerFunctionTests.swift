@@ -17,8 +17,10 @@ final class LayerFunctionTests: XCTestCase {
         ("(.tolist (F.leaky_relu (torch.tensor [-1.0 2.0]) :negative_slope 0.5))", "[-0.5 2.0]"),
         ("(.tolist (F.elu (torch.tensor [0.0 2.0])))", "[0.0 2.0]"),
         ("(.tolist (F.nll_loss (torch.tensor [[-1.0 -2.0] [-3.0 -4.0]]) (torch.tensor [1 0])))", "2.5"),
-        ("(.tolist (F.batch_norm (torch.tensor [[1.0] [3.0]]) (torch.zeros [1]) (torch.ones [1]) :training True :eps 0.0))",
+        ("(.tolist (F.batch_norm (torch.tensor [[1.0] [3.0]]) (torch.tensor [2.0]) (torch.ones [1]) :eps 0.0))",
          "[[-1.0] [1.0]]"),
+        ("(F.batch_norm (torch.tensor [[1.0] [3.0]]) (torch.zeros [1]) (torch.ones [1]) :training True :eps 0.0)",
+         "error: <command line>:1:44: batchNorm: eps 0.0 must be positive when training"),
         ("(F.conv2d (torch.ones [1 3 4 4]) (torch.ones [2 1 3 3]))", "error: <command line>:1:44: conv2d: shapes "
             + "[1 3 4 4] and [2 1 3 3] and [2]: the input's 3 channels must equal the weight's 1 per group × 1 groups, "
             + "and its 2 outputs must divide by 1"),
