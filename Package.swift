@@ -61,7 +61,7 @@ let core: [Target] = [
 let model: [Target] = [
     // Data sets the project ships (data/), as package resources.
     .target(name: "MinoData", path: "data", exclude: ["README.md"], sources: ["MinoData.swift"],
-            resources: [.copy("digits.csv")], swiftSettings: swift5),
+            resources: [.copy("digits.csv"), .copy("gettysburg-declaration.txt")], swiftSettings: swift5),
 
     // Layers, losses, optimizers, initialisers, data sets, training.
     .target(name: "MinoModel", dependencies: ["MinoCore", "MinoData"], path: "Sources/MinoModel",

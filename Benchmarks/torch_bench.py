@@ -31,7 +31,40 @@ import torch.nn.functional as F
 MODELS = {
     "digits": ([64, 32, 10], "sigmoid", 64),
     "mnist": ([784, 512, 512, 10], "relu", 128),
+    # Layer models (Adam only): GenPyTorch's LeNet on [64 1 32 32]; the LSTM language
+    # model (vocabulary 64, embedding 64, hidden 256, sequence 35, batch 32).
+    "lenet": (None, None, 64),
+    "lstm": (None, None, 32),
 }
+SEQUENCE, VOCABULARY = 35, 64
+
+
+class LanguageModel(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(VOCABULARY, 64)
+        self.lstm = torch.nn.LSTM(64, 256)
+        self.decoder = torch.nn.Linear(256, VOCABULARY)
+
+    def forward(self, ids):
+        h, _ = self.lstm(self.embedding(ids))
+        return self.decoder(h.reshape(-1, 256))
+
+
+def build_layer_model(name, batch, g):
+    """The model and its data batches, as TrainingBench.runLayerModel builds them."""
+    if name == "lenet":
+        nn = torch.nn
+        model = nn.Sequential(nn.Conv2d(1, 6, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 3), nn.ReLU(),
+                              nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 6 * 6, 120), nn.ReLU(),
+                              nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+        xs = [torch.randn(batch, 1, 32, 32, generator=g) for _ in range(DATA_BATCHES)]
+        ys = [torch.randint(0, 10, (batch,), generator=g) for _ in range(DATA_BATCHES)]
+    else:
+        model = LanguageModel()
+        xs = [torch.randint(0, VOCABULARY, (SEQUENCE, batch), generator=g) for _ in range(DATA_BATCHES)]
+        ys = [torch.randint(0, VOCABULARY, (SEQUENCE * batch,), generator=g) for _ in range(DATA_BATCHES)]
+    return model, xs, ys
 LEARNING_RATES = {"adam": 1e-3, "sgd": 0.05}
 DATA_BATCHES = 8
 
@@ -109,15 +142,19 @@ def build_mlp(sizes, activation):
 def bench_train(args):
     sizes, activation, batch = MODELS[args.model]
     torch.manual_seed(0)
-    model = build_mlp(sizes, activation)
+    if sizes is None:
+        model, xs, ys = build_layer_model(args.model, batch, torch.Generator().manual_seed(1))
+    else:
+        model = build_mlp(sizes, activation)
     lr = LEARNING_RATES[args.optimizer]
     if args.optimizer == "adam":
         opt = torch.optim.Adam(model.parameters(), lr=lr)
     else:
         opt = torch.optim.SGD(model.parameters(), lr=lr)
-    g = torch.Generator().manual_seed(1)
-    xs = [torch.randn(batch, sizes[0], generator=g) for _ in range(DATA_BATCHES)]
-    ys = [torch.randint(0, sizes[-1], (batch,), generator=g) for _ in range(DATA_BATCHES)]
+    if sizes is not None:
+        g = torch.Generator().manual_seed(1)
+        xs = [torch.randn(batch, sizes[0], generator=g) for _ in range(DATA_BATCHES)]
+        ys = [torch.randint(0, sizes[-1], (batch,), generator=g) for _ in range(DATA_BATCHES)]
     state = {"i": 0, "loss": 0.0}
 
     def step():

@@ -115,6 +115,22 @@ def _argmax(x, a):
     return torch.argmax(x[0], dim=a["axis"], keepdim=a["keepDims"])
 
 
+def _lstm_cell(a, c):
+    """[h' c'] of one LSTM step, gates in torch's order i f g o."""
+    i, f, g, o = a.chunk(4, dim=1)
+    cell = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.cat([torch.sigmoid(o) * torch.tanh(cell), cell], dim=1)
+
+
+def _lstm_cell_backward(a, c, up):
+    """[d gates, d c] of _lstm_cell by torch's autograd, differentiable (create_graph)."""
+    with torch.enable_grad():
+        a1 = a if a.requires_grad else a.detach().requires_grad_(True)
+        c1 = c if c.requires_grad else c.detach().requires_grad_(True)
+        da, dc = torch.autograd.grad(_lstm_cell(a1, c1), [a1, c1], grad_outputs=up, create_graph=True)
+    return torch.cat([da, dc], dim=1)
+
+
 RECIPES = {
     "neg": lambda x, a: torch.neg(x[0]),
     "exp": lambda x, a: torch.exp(x[0]),
@@ -125,6 +141,7 @@ RECIPES = {
     "relu": lambda x, a: torch.relu(x[0]),
     "sigmoid": lambda x, a: torch.sigmoid(x[0]),
     "tanh": lambda x, a: torch.tanh(x[0]),
+    "erf": lambda x, a: torch.erf(x[0]),
     "add": lambda x, a: torch.add(x[0], x[1]),
     "sub": lambda x, a: torch.sub(x[0], x[1]),
     "mul": lambda x, a: torch.mul(x[0], x[1]),
@@ -166,6 +183,31 @@ RECIPES = {
     "crossEntropy": lambda x, a: F.cross_entropy(x[0], x[1], reduction=a["reduction"]),
     # Mino draws the mask itself (same numbers on every backend); given the mask, dropout is this.
     "dropout": lambda x, a: x[0] * x[1] * (1.0 / (1.0 - a["scalar"])),
+    # Layers (Sources/MinoCore/Ops+Layers.swift); the layer attributes are present when set.
+    "leakyRelu": lambda x, a: F.leaky_relu(x[0], negative_slope=a["scalar"]),
+    "elu": lambda x, a: F.elu(x[0], alpha=a["scalar"]),
+    "softplus": lambda x, a: F.softplus(x[0], beta=a["scalar"]),
+    "silu": lambda x, a: F.silu(x[0]),
+    "gelu": lambda x, a: F.gelu(x[0]),
+    "nllLoss": lambda x, a: F.nll_loss(x[0], x[1], reduction=a["reduction"]),
+    "conv2d": lambda x, a: F.conv2d(x[0], x[1], x[2], stride=a["stride"], padding=a["padding"],
+                                    dilation=a["dilation"], groups=a["groups"]),
+    "conv1d": lambda x, a: F.conv1d(x[0], x[1], x[2], stride=a["stride"], padding=a["padding"],
+                                    dilation=a["dilation"], groups=a["groups"]),
+    "convTranspose2d": lambda x, a: F.conv_transpose2d(x[0], x[1], x[2], stride=a["stride"], padding=a["padding"],
+                                                       output_padding=a["outputPadding"], groups=a["groups"],
+                                                       dilation=a["dilation"]),
+    "maxPool2d": lambda x, a: F.max_pool2d(x[0], a["kernel"], a["stride"], a["padding"]),
+    "avgPool2d": lambda x, a: F.avg_pool2d(x[0], a["kernel"], a["stride"], a["padding"]),
+    "adaptiveAvgPool2d": lambda x, a: F.adaptive_avg_pool2d(x[0], a["shape"]),
+    "flatten": lambda x, a: torch.flatten(x[0], a["axes"][0], a["axes"][1]),
+    "embedding": lambda x, a: F.embedding(x[0], x[1], padding_idx=a.get("index")),
+    "lstmCell": lambda x, a: _lstm_cell(x[0], x[1]),
+    "lstmCellBackward": lambda x, a: _lstm_cell_backward(x[0], x[1], x[2]),
+    "layerNorm": lambda x, a: F.layer_norm(x[0], x[1].shape, x[1], x[2], eps=a.get("epsilon", 1e-5)),
+    # Copies of the running statistics: torch updates them in place in training mode.
+    "batchNorm": lambda x, a: F.batch_norm(x[0], x[1].detach().clone(), x[2].detach().clone(), x[3], x[4],
+                                           training=a.get("training", False), eps=a.get("epsilon", 1e-5)),
 }
 
 

@@ -8,4 +8,10 @@ public enum ShippedData {
     public static var digitsURL: URL? {
         Bundle.module.url(forResource: "digits", withExtension: "csv")
     }
+
+    /// `gettysburg-declaration.txt`: Lincoln's Gettysburg Address (1863) and most of the
+    /// Declaration of Independence (1776), both in the public domain (data/README.md).
+    public static var textURL: URL? {
+        Bundle.module.url(forResource: "gettysburg-declaration", withExtension: "txt")
+    }
 }

@@ -104,6 +104,7 @@ public enum ReferenceMath {
         case .relu: return CPUKernels.map(x, to: d, T.self, T.self) { $0 > 0 ? $0 : ($0.isNaN ? $0 : 0) }
         case .sigmoid: return CPUKernels.map(x, to: d, T.self, T.self) { sigmoid($0) }
         case .tanh: return CPUKernels.map(x, to: d, T.self, T.self) { T.tanh($0) }
+        case .erf: return CPUKernels.map(x, to: d, T.self, T.self) { T.erf($0) }
         }
     }
 
@@ -114,7 +115,7 @@ public enum ReferenceMath {
         case .abs: return CPUKernels.map(x, to: d, Int64.self, Int64.self) { $0 < 0 ? 0 &- $0 : $0 }
         case .sign: return CPUKernels.map(x, to: d, Int64.self, Int64.self) { $0.signum() }
         case .relu: return CPUKernels.map(x, to: d, Int64.self, Int64.self) { Swift.max($0, 0) }
-        case .exp, .log, .sqrt, .sigmoid, .tanh:
+        case .exp, .log, .sqrt, .sigmoid, .tanh, .erf:
             throw MinoError.dtype(kernel.rawValue, "needs a floating-point tensor, got int64")
         }
     }

@@ -10,7 +10,7 @@ struct BenchDriver {
     /// The BLAS libraries to compare, each where it opens (MINO_BLAS's spellings).
     var providers = ["openblas", "mkl"]
 
-    static let benchmarks: Set<String> = ["matmul", "train", "tiny", "leak", "lang", "interop"]
+    static let benchmarks: Set<String> = ["matmul", "train", "layers", "tiny", "leak", "lang", "interop"]
 
     struct UsageError: Error, CustomStringConvertible {
         let description: String
@@ -35,7 +35,7 @@ struct BenchDriver {
             case "--output": output = try value()
             case "--providers": providers = try value().split(separator: ",").map(String.init)
             case "-h", "--help":
-                print("usage: mino-bench [--quick] [--only matmul,train,tiny,leak,lang,interop] [--threads 1,2] "
+                print("usage: mino-bench [--quick] [--only matmul,train,layers,tiny,leak,lang,interop] [--threads 1,2] "
                       + "[--providers openblas,mkl] [--output FILE]")
                 exit(0)
             default: throw UsageError(description: "unknown argument '\(arguments[i])' (try --help)")
@@ -73,7 +73,8 @@ struct BenchDriver {
             records.insert(Record(name: "FMA peak per thread, float32, \(peak.vectors)", mino: peak.gflops, peer: nil,
                                   unit: "GFLOP/s", comparison: "machine", threads: 1), at: blas.count)
         }
-        if only.contains("train") { records += try training(torch, peerNote, blas) }
+        if only.contains("train") || only.contains("layers") { records += try training(torch, peerNote, blas) }
+        if only.contains("layers") { records += try convolution() }
         if only.contains("tiny") { records += try tiny(torch, peerNote) }
         if only.contains("leak") { records += try leak(torch != nil) }
         if only.contains("lang") { records += try language(torch, peerNote) }
@@ -244,7 +245,8 @@ struct BenchDriver {
     func trainTarget(_ side: TrainSide, _ label: String, threads: Int) -> Double? {
         switch side.provider?.provider {
         case .openblas?:
-            return ["digits adam": 5, "digits sgd": 5, "mnist adam": 2, "mnist sgd": 1.2][label]
+            return ["digits adam": 5, "digits sgd": 5, "mnist adam": 2, "mnist sgd": 1.2,
+                    "lenet adam": 2, "lstm adam": 1][label]
         case .mkl?:
             guard label.hasPrefix("mnist") else { return nil }
             return threads > 1 ? 1.0 : (label == "mnist adam" ? 1.3 : 1.1)
@@ -255,8 +257,8 @@ struct BenchDriver {
 
     func training(_ torch: TorchPeer?, _ peerNote: String?, _ providers: [BenchProvider]) throws -> [Record] {
         var records: [Record] = []
-        for shape in TrainingShape.all {
-            for optimizer in ["adam", "sgd"] {
+        for shape in TrainingShape.all where only.contains(shape.isLayerModel ? "layers" : "train") {
+            for optimizer in shape.optimizers {
                 for t in threads {
                     let label = "\(shape.name) \(optimizer)"
                     // Rounds alternate the sides (torch, blas, reference, torch, blas, ...) and
@@ -280,7 +282,7 @@ struct BenchDriver {
                         }
                         for side in sides {
                             // The reference backend has no target and runs one thread whatever is asked: once.
-                            if side.backend == "reference" && (round > 0 || (t > 1 && settings.quick)) { continue }
+                            if side.backend == "reference" && (round > 0 || (t > 1 && settings.quick) || shape.isLayerModel) { continue }
                             log("mino-bench: train \(label), \(side.label), \(t) thread(s), round \(round + 1)")
                             let line = try Subprocess.jsonLines(Subprocess.selfPath, [
                                 "train-child", "--backend", side.backend, "--model", shape.name, "--optimizer", optimizer,
@@ -308,6 +310,30 @@ struct BenchDriver {
                 }
             }
         }
+        return records
+    }
+
+    // MARK: convolution
+
+    /// conv2d forward on blas against the gemm it performs, called directly on
+    /// buffers of the same sizes (`[O K] · [K N·L]`), for LeNet's two layers and a wider one.
+    func convolution() throws -> [Record] {
+        let blas = try backend(named: "blas")
+        var records: [Record] = []
+        for t in threads {
+            BLASThreads.count = t
+            for (label, x, w) in [("lenet conv1 64x1x32x32 k3", [64, 1, 32, 32], [6, 1, 3, 3]),
+                                  ("lenet conv2 64x6x15x15 k3", [64, 6, 15, 15], [16, 6, 3, 3]),
+                                  ("conv 32x32x16x16 k3 pad1", [32, 32, 16, 16], [64, 32, 3, 3])] {
+                log("mino-bench: conv2d \(label), \(t) thread(s)")
+                let (conv, gemm) = try ConvolutionBench.convAndGemm(x: Shape(x), w: Shape(w), padding: label.hasSuffix("pad1") ? 1 : 0,
+                                                                    on: blas, settings: settings)
+                records.append(Record(name: Report.named("conv2d \(label) blas vs its gemm", threads: t),
+                                      mino: conv, peer: gemm, unit: "GFLOP/s", comparison: "conv2d vs raw cblas_sgemm",
+                                      threads: t, target: 0.7))
+            }
+        }
+        BLASThreads.count = 1
         return records
     }
 

@@ -16,7 +16,15 @@ struct TrainingShape {
     static let all: [TrainingShape] = [
         TrainingShape(name: "digits", sizes: [64, 32, 10], activation: .sigmoid, batch: 64),
         TrainingShape(name: "mnist", sizes: [784, 512, 512, 10], activation: .relu, batch: 128),
+        // GenPyTorch's LeNet on [64 1 32 32], and the LSTM language model (vocabulary 64,
+        // embedding 64, hidden 256, sequence 35, batch 32): Adam only, no reference run.
+        TrainingShape(name: "lenet", sizes: [], activation: .relu, batch: 64),
+        TrainingShape(name: "lstm", sizes: [], activation: .tanh, batch: 32),
     ]
+
+    /// The layer models (LeNet, the LSTM language model) rather than an MLP.
+    var isLayerModel: Bool { sizes.isEmpty }
+    var optimizers: [String] { isLayerModel ? ["adam"] : ["adam", "sgd"] }
 
     static func named(_ name: String) -> TrainingShape? { all.first { $0.name == name } }
 
@@ -38,6 +46,7 @@ enum TrainingBench {
     static func run(_ shape: TrainingShape, optimizer: String, on backend: any Backend,
                     settings: BenchSettings) throws -> Result {
         let g = RandomGenerator(seed: 0)
+        if shape.isLayerModel { return try runLayerModel(shape, on: backend, settings: settings) }
         let model = try MLP(sizes: shape.sizes, activation: shape.activation, generator: g, on: backend)
         let lr = TrainingShape.learningRate(optimizer)
         let opt: any Optimizer = optimizer == "adam" ? try Adam(model.parameters, learningRate: lr)
@@ -68,6 +77,70 @@ enum TrainingBench {
             try step()
             warmed += 1
         }
+        let seconds = try Timing.medianSecondsPerCall(blockSeconds: settings.trainSeconds / Double(settings.trainRepeats),
+                                                      repeats: settings.trainRepeats, step)
+        return Result(stepsPerSecond: 1 / seconds, peakRSSMegabytes: peakRSSMegabytes(),
+                      finalLoss: try lastLoss?.item() ?? .nan)
+    }
+
+    /// The LSTM language model: embedding → LSTM → linear to the vocabulary, over ids `[T N]`.
+    final class LanguageModel: Module {
+        let embedding: Embedding, lstm: Recurrent, decoder: Linear
+        init(vocabulary: Int, embedding size: Int, hidden: Int, generator: RandomGenerator, on backend: any Backend) throws {
+            embedding = try Embedding(vocabulary, size, generator: generator, on: backend)
+            lstm = try LSTM(inputSize: size, hiddenSize: hidden, generator: generator, on: backend)
+            decoder = try Linear(hidden, vocabulary, generator: generator, on: backend)
+        }
+        /// Logits `[T·N vocabulary]`.
+        func callAsFunction(_ ids: Tensor) throws -> Tensor {
+            let h = try lstm(embedding(ids))
+            return try decoder(h.reshape([-1, lstm.hiddenSize]))
+        }
+        var namedParameters: [(name: String, tensor: Tensor)] {
+            embedding.namedParameters.map { ("embedding.\($0.name)", $0.tensor) }
+                + lstm.namedParameters.map { ("lstm.\($0.name)", $0.tensor) }
+                + decoder.namedParameters.map { ("decoder.\($0.name)", $0.tensor) }
+        }
+    }
+
+    static let sequenceLength = 35, vocabulary = 64
+
+    /// LeNet or the LSTM language model with Adam (lr 1e-3), as `torch_bench.py` runs them.
+    static func runLayerModel(_ shape: TrainingShape, on backend: any Backend, settings: BenchSettings) throws -> Result {
+        let g = RandomGenerator(seed: 0)
+        let data = RandomGenerator(seed: 1)
+        let model: any Module
+        var xs: [Tensor] = [], ys: [Tensor] = []
+        if shape.name == "lenet" {
+            model = try LeNet(generator: g, on: backend)
+            for _ in 0..<dataBatches {
+                xs.append(try Tensor.randn([shape.batch, 1, 32, 32], generator: data, on: backend))
+                ys.append(try Tensor((0..<shape.batch).map { _ in Int64(data.nextInt(below: 10)) }, shape: [shape.batch],
+                                     on: backend))
+            }
+        } else {
+            model = try LanguageModel(vocabulary: vocabulary, embedding: 64, hidden: 256, generator: g, on: backend)
+            let count = sequenceLength * shape.batch
+            for _ in 0..<dataBatches {
+                xs.append(try Tensor((0..<count).map { _ in Int64(data.nextInt(below: vocabulary)) },
+                                     shape: [sequenceLength, shape.batch], on: backend))
+                ys.append(try Tensor((0..<count).map { _ in Int64(data.nextInt(below: vocabulary)) }, shape: [count],
+                                     on: backend))
+            }
+        }
+        let opt = try Adam(model.parameters, learningRate: 1e-3)
+        var i = 0
+        var lastLoss: Tensor? = nil
+        func step() throws {
+            let k = i % dataBatches
+            i += 1
+            opt.zeroGrad()
+            let loss = try Loss.crossEntropy(try model(xs[k]), ys[k])
+            try loss.backward()
+            try opt.step()
+            lastLoss = loss.detached()
+        }
+        for _ in 0..<3 { try step() }
         let seconds = try Timing.medianSecondsPerCall(blockSeconds: settings.trainSeconds / Double(settings.trainRepeats),
                                                       repeats: settings.trainRepeats, step)
         return Result(stepsPerSecond: 1 / seconds, peakRSSMegabytes: peakRSSMegabytes(),

@@ -21,7 +21,7 @@ public struct Operand {
 
 /// Elementwise ops of one operand.
 public enum UnaryKernel: String, CaseIterable, Sendable {
-    case neg, exp, log, sqrt, abs, sign, relu, sigmoid, tanh
+    case neg, exp, log, sqrt, abs, sign, relu, sigmoid, tanh, erf
 }
 
 /// Elementwise ops of two operands, broadcast by NumPy's rule.
@@ -62,6 +62,13 @@ public struct SliceRange: Hashable, Sendable, CustomStringConvertible {
 /// default built from primitives.
 public enum FusedKernel: String, CaseIterable, Sendable {
     case linear, softmax, logSoftmax, crossEntropy, binaryCrossEntropyWithLogits, mse, mean
+    /// `conv2d(x, weight, bias)` with the attributes' normalized ``Window``.
+    case conv2d
+    /// The other layer composites (`Ops+Layers.swift`), as torch runs them.
+    case convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d, layerNorm, batchNorm
+    case gelu, silu, elu, leakyRelu, softplus
+    /// One LSTM time step from its gate pre-activations, and its gradient (elementwise, one pass each).
+    case lstmCell, lstmCellBackward
 }
 
 /// An in-place optimizer update that a backend may run as one kernel.

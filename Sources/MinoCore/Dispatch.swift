@@ -98,7 +98,7 @@ public enum Dispatch {
             switch role(i) {
             case .index where t.dtype != .int64:
                 throw MinoError.dtype(op.name, "input \(i + 1) holds indices and must be int64, got \(t.dtype)")
-            case .condition where t.dtype != target:
+            case .condition where t.dtype != target, .statistic where t.dtype != target:
                 conditionsMatch = false
             default:
                 break
@@ -109,7 +109,7 @@ public enum Dispatch {
         for (i, t) in inputs.enumerated() where t.dtype != dtype {
             switch role(i) {
             case .value: out[i] = try t.cast(to: dtype)
-            case .condition: out[i] = try GradMode.withoutGradients { try t.cast(to: dtype) }
+            case .condition, .statistic: out[i] = try GradMode.withoutGradients { try t.cast(to: dtype) }
             case .index: break
             }
         }

@@ -24,6 +24,9 @@ public enum InputRole: Sendable, Hashable {
     case index(IndexLayout)
     /// A mask read as `≠ 0` (the first input of `where`); converted to the values' dtype.
     case condition
+    /// Numbers the op reads but never differentiates (batch norm's running statistics,
+    /// PyTorch's buffers); converted to the values' dtype.
+    case statistic
 }
 
 /// How an index input addresses the op's data, so samplers can build valid indices.
@@ -34,6 +37,8 @@ public enum IndexLayout: Sendable, Hashable {
     case aligned
     /// Rank 1: one class per row of the first input (`crossEntropy` labels).
     case labels
+    /// Any rank: rows of the second input, the table (`embedding` ids).
+    case rows
 }
 
 /// Which dtypes an op computes in.
@@ -69,6 +74,24 @@ public enum AttributeSchema: Sendable, Hashable {
     case reduction
     /// A probability in `scalar` (`dropout`).
     case probability
+    /// One named number in `scalar` with its PyTorch name and default
+    /// (`negative_slope` of `leakyRelu`, `alpha` of `elu`, `beta` of `softplus`).
+    case scalar(String, Double)
+    /// A ``Window`` of stride, padding, dilation and groups; the kernel is the weight's (`conv2d`).
+    case convolution
+    /// A ``Window`` of kernel size, stride and padding (`maxPool2d`, `avgPool2d`).
+    case pooling
+    /// The output's spatial size in `shape` (`adaptiveAvgPool2d`).
+    case outputSize
+    /// `axes` = `[start, end]`, both inclusive (`flatten`).
+    case axisRange
+    /// An optional row `index` whose gradient stays zero (`embedding`'s `padding_idx`).
+    case paddingIndex
+    /// `epsilon`, and for batch norm `training` (`layerNorm`, `batchNorm`).
+    case normalization
+    /// No attributes: the inputs of one recurrent step, gates `[N 4H]` and state `[N H]`
+    /// (`lstmCell`, `lstmCellBackward`); samplers draw those shapes.
+    case recurrentCell
 }
 
 /// Where sample values for an op's value inputs should come from, so that

@@ -3,7 +3,7 @@ extension Ops {
     /// conformance suite list them.
     public static let builtins: [OpDefinition] = [
         // Elementwise
-        neg, exp, log, sqrt, abs, sign, relu, sigmoid, tanh,
+        neg, exp, log, sqrt, abs, sign, relu, sigmoid, tanh, erf,
         add, sub, mul, div, pow, maximum, minimum,
         equal, notEqual, less, lessEqual, greater, greaterEqual,
         `where`, cast,
@@ -16,5 +16,9 @@ extension Ops {
         // Composites
         mean, transpose, stack, softmax, logSoftmax, linear,
         mse, binaryCrossEntropyWithLogits, crossEntropy, dropout,
+        // Layers (Ops+Layers.swift)
+        leakyRelu, elu, softplus, silu, gelu, nllLoss,
+        conv2d, conv1d, convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d,
+        flatten, embedding, layerNorm, batchNorm, lstmCell, lstmCellBackward,
     ]
 }

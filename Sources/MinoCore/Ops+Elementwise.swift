@@ -59,6 +59,12 @@ extension Ops {
         // tanh' = 1 − tanh²
         try c.upstream * (1 - c.output * c.output)
     }
+
+    public static let erf = unary(.erf, aliases: ["torch.erf", "torch.special.erf"], summary: "the error function") { c in
+        // erf' = 2/√π · e^(−x²)
+        let x = c.inputs[0]
+        return try c.upstream * (x * x).neg().exp() * (2 / Double.pi.squareRoot())
+    }
 }
 
 // MARK: - Binary

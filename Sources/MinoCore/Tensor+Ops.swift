@@ -12,6 +12,7 @@ extension Tensor {
     public func relu() throws -> Tensor { try Dispatch.apply(Ops.relu, [self]) }
     public func sigmoid() throws -> Tensor { try Dispatch.apply(Ops.sigmoid, [self]) }
     public func tanh() throws -> Tensor { try Dispatch.apply(Ops.tanh, [self]) }
+    public func erf() throws -> Tensor { try Dispatch.apply(Ops.erf, [self]) }
 
     public func pow(_ exponent: Tensor) throws -> Tensor { try Dispatch.apply(Ops.pow, [self, exponent]) }
     public func pow(_ exponent: Double) throws -> Tensor { try pow(number(exponent)) }

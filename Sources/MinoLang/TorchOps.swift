@@ -44,6 +44,23 @@ enum TorchOps {
         case "crossEntropy", "mse", "binaryCrossEntropyWithLogits":
             return (["input", "target"], [("reduction", .string("mean"))])
         case "dropout": return (["input"], [("p", .float(0.5)), ("training", .bool(true))])
+        case "conv1d", "conv2d":
+            return (["input", "weight"], [("bias", none), ("stride", .int(1)), ("padding", .int(0)),
+                                          ("dilation", .int(1)), ("groups", .int(1))])
+        case "convTranspose2d":
+            return (["input", "weight"], [("bias", none), ("stride", .int(1)), ("padding", .int(0)),
+                                          ("output_padding", .int(0)), ("groups", .int(1)), ("dilation", .int(1))])
+        case "maxPool2d", "avgPool2d":
+            return (["input"], [("kernel_size", nil), ("stride", none), ("padding", .int(0))])
+        case "adaptiveAvgPool2d": return (["input"], [("output_size", nil)])
+        case "flatten": return (["input"], [("start_dim", .int(0)), ("end_dim", .int(-1))])
+        case "embedding": return (["input", "weight"], [("padding_idx", none)])
+        case "layerNorm":
+            return (["input"], [("normalized_shape", nil), ("weight", none), ("bias", none), ("eps", .float(1e-5))])
+        case "nllLoss": return (["input", "target"], [("reduction", .string("mean"))])
+        case "batchNorm":
+            return (["input", "running_mean", "running_var"], [("weight", none), ("bias", none), ("training", .bool(false)),
+                                                               ("momentum", .float(0.1)), ("eps", .float(1e-5))])
         default: break
         }
         let tensorCount = op.signature.inputs.count
@@ -58,7 +75,10 @@ enum TorchOps {
         case .dtype: return (tensors, [("dtype", nil)])
         case .reduction: return (tensors, [("reduction", .string("mean"))])
         case .probability: return (tensors, [("p", .float(0.5))])
-        case .slice, .sliceScatter, .scatter: return (tensors, [])
+        case .scalar(let parameter, let fallback): return (tensors, [(parameter, .float(fallback))])
+        case .slice, .sliceScatter, .scatter, .convolution, .pooling, .outputSize, .axisRange, .paddingIndex,
+             .normalization, .recurrentCell:
+            return (tensors, [])
         }
     }
 
@@ -141,6 +161,9 @@ enum TorchOps {
             return .tensor(try input - old + source.sliceScatter(ranges, shape: input.shape))
         case "transpose":
             a.axes = [try int("dim0"), try int("dim1")]
+        case "conv1d", "conv2d", "convTranspose2d", "maxPool2d", "avgPool2d", "adaptiveAvgPool2d", "flatten",
+             "embedding", "layerNorm", "batchNorm":
+            return .tensor(try layer(op.name, name, tensors, bound))
         case "slice":
             let axis = try int("dim"), start = try int("start"), length = try int("length")
             return .tensor(try tensors[0].narrow(axis: axis, start: start, length: length))
@@ -173,7 +196,10 @@ enum TorchOps {
                 }
                 a.reduction = r
             case .probability: a.scalar = try float(bound["p"], "p", name)
-            case .none, .slice, .sliceScatter, .scatter: break
+            case .scalar(let parameter, _): a.scalar = try float(bound[parameter], parameter, name)
+            case .none, .slice, .sliceScatter, .scatter, .convolution, .pooling, .outputSize, .axisRange,
+                 .paddingIndex, .normalization, .recurrentCell:
+                break
             }
         }
         return .tensor(try Dispatch.apply(op, tensors, a))
@@ -184,6 +210,66 @@ enum TorchOps {
             throw LangError.type("\(name)(): argument '\(key)' must be a number, not \(v?.typeName ?? "None")")
         }
         return x
+    }
+
+    /// The layer functions (`F.conv2d`, `F.max_pool2d`, `torch.flatten`, `F.embedding`, …) through the Swift API.
+    static func layer(_ op: String, _ name: String, _ tensors: [Tensor], _ bound: [String: Value]) throws -> Tensor {
+        func ints(_ key: String) throws -> [Int] { try integers(bound[key], key, name) }
+        func int(_ key: String) throws -> Int {
+            guard let i = bound[key]?.integer else { throw LangError.type("\(name)(): argument '\(key)' must be an int") }
+            return i
+        }
+        func optionalTensor(_ key: String) -> Tensor? {
+            guard let v = bound[key] else { return nil }
+            if case .none = v { return nil }
+            return v.tensor
+        }
+        func optionalInts(_ key: String) throws -> [Int] {
+            guard let v = bound[key] else { return [] }
+            if case .none = v { return [] }
+            return try ints(key)
+        }
+        let x = tensors[0]
+        switch op {
+        case "conv2d":
+            return try x.conv2d(tensors[1], optionalTensor("bias"), stride: ints("stride"), padding: ints("padding"),
+                                dilation: ints("dilation"), groups: int("groups"))
+        case "conv1d":
+            return try x.conv1d(tensors[1], optionalTensor("bias"), stride: int("stride"), padding: int("padding"),
+                                dilation: int("dilation"), groups: int("groups"))
+        case "convTranspose2d":
+            return try x.convTranspose2d(tensors[1], optionalTensor("bias"), stride: ints("stride"),
+                                         padding: ints("padding"), outputPadding: ints("output_padding"),
+                                         groups: int("groups"), dilation: ints("dilation"))
+        case "maxPool2d":
+            return try x.maxPool2d(kernelSize: ints("kernel_size"), stride: optionalInts("stride"), padding: ints("padding"))
+        case "avgPool2d":
+            return try x.avgPool2d(kernelSize: ints("kernel_size"), stride: optionalInts("stride"), padding: ints("padding"))
+        case "adaptiveAvgPool2d":
+            return try x.adaptiveAvgPool2d(ints("output_size"))
+        case "flatten":
+            return try x.flatten(startDim: int("start_dim"), endDim: int("end_dim"))
+        case "embedding":
+            let padding = bound["padding_idx"]?.integer
+            return try x.embedding(tensors[1], paddingIndex: padding)
+        case "batchNorm":
+            let c = x.rank >= 2 ? x.shape[1] : 0
+            let weight = try optionalTensor("weight") ?? Tensor.ones([c], dtype: x.dtype, on: x.backend)
+            let bias = try optionalTensor("bias") ?? Tensor.zeros([c], dtype: x.dtype, on: x.backend)
+            return try x.batchNorm(runningMean: tensors[1], runningVar: tensors[2], weight: weight, bias: bias,
+                                   training: try bound["training"]?.isTruthy() ?? false,
+                                   momentum: try float(bound["momentum"], "momentum", name),
+                                   epsilon: try float(bound["eps"], "eps", name))
+        default:  // layerNorm
+            let shape = try ints("normalized_shape")
+            let eps = try float(bound["eps"], "eps", name)
+            let weight = try optionalTensor("weight") ?? Tensor.ones(Shape(shape), dtype: x.dtype, on: x.backend)
+            let bias = try optionalTensor("bias") ?? Tensor.zeros(Shape(shape), dtype: x.dtype, on: x.backend)
+            guard weight.shape == Shape(shape) else {
+                throw LangError.value("\(name)(): weight \(weight.shape) does not match normalized_shape \(shape)")
+            }
+            return try x.layerNorm(weight, bias, epsilon: eps)
+        }
     }
 
     /// `None` → nil, an int → [int], a tuple or list of ints → the ints.

@@ -40,6 +40,9 @@ public final class ClassifierTrainer {
     /// The fraction of `data` classified correctly (no gradients recorded).
     public func accuracy(on data: Dataset, batchSize: Int = 512) throws -> Double {
         guard data.count > 0 else { return 0 }
+        // Evaluation mode (dropout off, batch norm on running statistics), then back to training.
+        model.eval()
+        defer { model.train() }
         var correct = 0
         try GradMode.withoutGradients {
             for (x, y) in try data.batches(size: batchSize, shuffle: nil, dtype: dtype, on: backend) {

@@ -62,6 +62,7 @@ enum BLASMath {
         case .relu: return BLASLoops.map(x) { (v: T) in v > 0 || v.isNaN ? v : 0 }
         case .sigmoid: return BLASLoops.map(x) { (v: T) in sigmoid(v) }
         case .tanh: return BLASLoops.map(x) { (v: T) in T.tanh(v) }
+        case .erf: return BLASLoops.map(x) { (v: T) in T.erf(v) }
         }
     }
 

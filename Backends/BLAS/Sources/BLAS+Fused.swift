@@ -29,6 +29,15 @@ enum BLASFused {
             return softmax(try inputs[0].cpu(), axis: a.axis, log: true, T.self)
         case .crossEntropy:
             return try crossEntropy(try inputs[0].cpu(), try inputs[1].cpu(), a.reduction, T.self)
+        case .conv2d:
+            return try BLASConvolution.conv2d(inputs, a.window, T.self)
+        case .lstmCell:
+            return try BLASRecurrent.cell(inputs, T.self)
+        case .lstmCellBackward:
+            return try BLASRecurrent.cellBackward(inputs, T.self)
+        case .convTranspose2d, .maxPool2d, .avgPool2d, .adaptiveAvgPool2d, .layerNorm, .batchNorm,
+             .gelu, .silu, .elu, .leakyRelu, .softplus:
+            return nil  // the defaults from primitives
         case .mean:
             return mean(try inputs[0].cpu(), axes: a.axes, keepDims: a.keepDims, T.self)
         case .mse:

@@ -22,7 +22,15 @@ extension BLASBackend {
     }
 
     public func argmax(_ x: Operand, axis: Int, keepDims: Bool) throws -> any BackendStorage {
-        try reference.argmax(x, axis: axis, keepDims: keepDims)
+        // A middle axis (max-pool's window axis): the [outer n inner] sweep; else the reference's.
+        guard x.shape.rank > 0, axis < x.shape.rank - 1, x.shape[axis] > 0 else {
+            return try reference.argmax(x, axis: axis, keepDims: keepDims)
+        }
+        switch x.dtype {
+        case .float32: return BLASArgmax.middle(CPUTransfer.contiguous(try x.cpu()), axis: axis, keepDims: keepDims, Float.self)
+        case .float64: return BLASArgmax.middle(CPUTransfer.contiguous(try x.cpu()), axis: axis, keepDims: keepDims, Double.self)
+        case .int64: return try reference.argmax(x, axis: axis, keepDims: keepDims)
+        }
     }
 }
 
@@ -97,6 +105,41 @@ enum BLASReduce {
                 for j in 0..<inner {
                     let v = row[j], best = target[j]
                     target[j] = v > best || v.isNaN || best.isNaN ? (best.isNaN ? best : v) : best
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Argmax along a middle axis of a contiguous `[outer n inner]` tensor, one
+/// sweep over `n` per outer block with a running best per inner position. The
+/// first index wins ties and a NaN wins over numbers (the first NaN), as in
+/// the reference kernel.
+enum BLASArgmax {
+    static func middle<T: BLASFloat>(_ s: CPUStorage, axis: Int, keepDims: Bool, _: T.Type) -> CPUStorage {
+        let n = s.shape[axis]
+        let outer = s.shape.dims[..<axis].reduce(1, *), inner = s.shape.dims[(axis + 1)...].reduce(1, *)
+        let out = CPUStorage(uninitialized: s.shape.reduced(over: [axis], keepDims: keepDims), dtype: .int64)
+        let ps = s.pointer(T.self), po = out.pointer(Int64.self)
+        let (block, size) = CPUBufferCache.shared.take(inner * MemoryLayout<T>.stride)
+        defer { CPUBufferCache.shared.give(block, size: size) }
+        let best = block.assumingMemoryBound(to: T.self)
+        for o in 0..<outer {
+            let src = ps + o * n * inner, dst = po + o * inner
+            for j in 0..<inner {
+                best[j] = src[j]
+                dst[j] = 0
+            }
+            for i in 1..<n {
+                let row = src + i * inner
+                let index = Int64(i)
+                for j in 0..<inner {
+                    // Branch-free, so the loop vectorises: take v when larger, or a first NaN.
+                    let v = row[j], b = best[j]
+                    let take = v > b || (v != v && b == b)
+                    best[j] = take ? v : b
+                    dst[j] = take ? index : dst[j]
                 }
             }
         }

@@ -90,11 +90,19 @@ public final class BLASBackend: Backend {
     }
 
     public func indexSelect(_ x: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
-        try reference.indexSelect(x, axis: axis, indices: indices, shape: shape)
+        switch x.dtype {
+        case .float32: return try BLASIndex.select(x, axis: axis, indices: indices, shape: shape, Float.self)
+        case .float64: return try BLASIndex.select(x, axis: axis, indices: indices, shape: shape, Double.self)
+        case .int64: return try reference.indexSelect(x, axis: axis, indices: indices, shape: shape)
+        }
     }
 
     public func indexAdd(_ source: Operand, axis: Int, indices: Operand, shape: Shape) throws -> any BackendStorage {
-        try reference.indexAdd(source, axis: axis, indices: indices, shape: shape)
+        switch source.dtype {
+        case .float32: return try BLASIndex.add(source, axis: axis, indices: indices, shape: shape, Float.self)
+        case .float64: return try BLASIndex.add(source, axis: axis, indices: indices, shape: shape, Double.self)
+        case .int64: return try reference.indexAdd(source, axis: axis, indices: indices, shape: shape)
+        }
     }
 
     public func gather(_ x: Operand, axis: Int, indices: Operand) throws -> any BackendStorage {

@@ -21,7 +21,7 @@ public enum TorchOpTable {
     public static let unary: [UnaryKernel: String] = [
         .neg: "torch.neg", .exp: "torch.exp", .log: "torch.log", .sqrt: "torch.sqrt",
         .abs: "torch.abs", .sign: "mino.sign", .relu: "torch.relu",
-        .sigmoid: "torch.sigmoid", .tanh: "torch.tanh",
+        .sigmoid: "torch.sigmoid", .tanh: "torch.tanh", .erf: "torch.erf",
     ]
 
     /// Integer `add`/`sub`/`mul` wrap around in torch, as in the reference.
@@ -62,6 +62,14 @@ public enum TorchOpTable {
         .mse: "mino.mse",                         // F.mse_loss(reduction=)
         .binaryCrossEntropyWithLogits: "mino.bce_logits",  // F.binary_cross_entropy_with_logits
         .mean: "torch.mean",
+        .conv2d: "F.conv2d",                      // (x, w, b, stride, padding, dilation, groups)
+        .convTranspose2d: "F.conv_transpose2d",   // (x, w, b, stride, padding, output_padding, groups, dilation)
+        .maxPool2d: "F.max_pool2d",               // (x, kernel, stride, padding)
+        .avgPool2d: "F.avg_pool2d",
+        .adaptiveAvgPool2d: "F.adaptive_avg_pool2d",
+        .layerNorm: "F.layer_norm",               // (x, weight.shape, weight, bias, eps)
+        .batchNorm: "F.batch_norm",               // training: no running stats (Mino updates its own)
+        .gelu: "F.gelu", .silu: "F.silu", .elu: "F.elu", .leakyRelu: "F.leaky_relu", .softplus: "F.softplus",
     ]
 
     /// Host transfer, creation, in-place updates and diagnostics.

@@ -146,7 +146,7 @@ public enum SampleExport {
     /// The attributes after the shape rule normalized them, as the PyTorch recipes read them.
     static func attributesJSON(_ sample: OpSample) -> JSONValue {
         let a = (try? sample.outputSpec().attributes) ?? sample.attributes
-        return .object([
+        var fields: [String: JSONValue] = [
             "axes": .array(a.axes.map { .integer($0) }),
             "keepDims": .bool(a.keepDims),
             "axis": .integer(a.axis),
@@ -156,6 +156,21 @@ public enum SampleExport {
             "dtype": a.dtype.map { .string($0.rawValue) } ?? .null,
             "reduction": .string(a.reduction.rawValue),
             "scalar": .number(a.scalar),
-        ])
+        ]
+        // The layer fields only where set, so older samples keep their fingerprints.
+        let d = OpAttributes()
+        if a.window != d.window {
+            let w = a.window
+            fields["kernel"] = .array(w.kernel.map { .integer($0) })
+            fields["stride"] = .array(w.stride.map { .integer($0) })
+            fields["padding"] = .array(w.padding.map { .integer($0) })
+            fields["dilation"] = .array(w.dilation.map { .integer($0) })
+            fields["outputPadding"] = .array(w.outputPadding.map { .integer($0) })
+            fields["groups"] = .integer(w.groups)
+        }
+        if let index = a.index { fields["index"] = .integer(index) }
+        if a.epsilon != d.epsilon { fields["epsilon"] = .number(a.epsilon) }
+        if a.training { fields["training"] = .bool(true) }
+        return .object(fields)
     }
 }

@@ -20,7 +20,7 @@ public enum SampleInputs {
             guard out.count < maximumSamples else { break }
             var a = attributes
             let specs = zip(shapes, roles(op, shapes.count)).map { shape, role in
-                TensorSpec(shape, role == .value || role == .condition ? dtype : .int64)
+                TensorSpec(shape, role == .value || role == .condition || role == .statistic ? dtype : .int64)
             }
             guard (try? op.shapeRule(specs, &a)) != nil else { continue }
             let label = describe(shapes, attributes)
@@ -169,7 +169,7 @@ public enum SampleInputs {
         for (shapes, attributes) in candidates(for: op) where out.count < limit {
             var a = attributes
             let specs = zip(shapes, roles(op, shapes.count)).map { shape, role in
-                TensorSpec(shape, role == .value || role == .condition ? dtype : .int64)
+                TensorSpec(shape, role == .value || role == .condition || role == .statistic ? dtype : .int64)
             }
             do {
                 _ = try op.shapeRule(specs, &a)
@@ -201,7 +201,9 @@ public enum SampleInputs {
     static func candidates(for op: OpDefinition) -> [([Shape], OpAttributes)] {
         let arity = op.signature.inputs.count
         let tuples: [[Shape]]
-        if op.signature.variadic {
+        if let layer = ShapePools.layer(op.signature.attributes, arity: arity) {
+            tuples = layer
+        } else if op.signature.variadic {
             tuples = ShapePools.variadic
         } else {
             switch arity {
@@ -241,7 +243,7 @@ public enum SampleInputs {
         return zip(shapes, roles).map { shape, role in
             let n = shape.elementCount
             switch role {
-            case .value:
+            case .value, .statistic:
                 return HostArray.make(values(op.signature.domain, n, rng), shape, dtype)
             case .condition:
                 return HostArray.make(rng.bernoulli(count: n, p: 0.6), shape, dtype)
@@ -257,6 +259,8 @@ public enum SampleInputs {
         switch layout {
         case .labels:
             return Swift.max(shapes[0].dims.last ?? 1, 1)
+        case .rows:
+            return Swift.max(shapes.count > 1 && shapes[1].rank > 0 ? shapes[1][0] : 1, 1)
         case .positions, .aligned:
             let target = op.signature.attributes == .scatter ? a.shape : shapes[0]
             guard target.rank > 0 else { return 1 }

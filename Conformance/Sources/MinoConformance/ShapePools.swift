@@ -26,6 +26,34 @@ enum ShapePools {
         [[2, 3], [3, 4], [4]], [[3, 4], [5, 4], [3, 4]],
     ]
 
+    /// Layers: tuples by attribute schema, for ops whose inputs the general pools do not fit.
+    static func layer(_ schema: AttributeSchema, arity: Int) -> [[Shape]]? {
+        switch schema {
+        case .convolution:
+            // conv2d, convTranspose2d: [N C H W], weight, bias; conv1d: [N C L]. Then mismatches.
+            return [
+                [[2, 3, 5, 5], [4, 3, 3, 3], [4]], [[1, 4, 6, 5], [6, 2, 3, 2], [6]], [[2, 2, 4, 4], [2, 3, 2, 2], [6]], [[2, 4, 3, 3], [4, 2, 3, 3], [2]],
+                [[2, 3, 7], [4, 3, 3], [4]], [[1, 4, 6], [4, 1, 2], [4]],
+                [[2, 3, 5, 5], [4, 2, 3, 3], [4]], [[1, 3, 2, 2], [4, 3, 5, 5], [4]], [[2, 3, 5, 5], [4, 3, 3, 3], [3]],
+            ]
+        case .recurrentCell:
+            // Gates [N 4H], state [N H] (and ∂[h c] [N 2H]); then mismatches.
+            let steps: [[Shape]] = [[[3, 8], [3, 2]], [[2, 12], [2, 3]], [[1, 4], [1, 1]], [[3, 8], [3, 3]], [[3, 8], [2, 2]]]
+            return arity == 3 ? steps.map { $0 + [Shape([$0[1][0], 2 * $0[1][1]])] } + [[[3, 8], [3, 2], [3, 2]]] : steps
+        case .pooling, .outputSize:
+            return [[[2, 3, 6, 6]], [[1, 2, 5, 7]], [[2, 4, 4]], [[3, 5]]]
+        case .normalization where arity == 5:
+            // batchNorm: input [N C …], running mean and variance, weight and bias [C].
+            return [[[4, 3], [3], [3], [3], [3]], [[2, 3, 4], [3], [3], [3], [3]], [[2, 2, 3, 2], [2], [2], [2], [2]],
+                    [[2, 3, 4], [4], [4], [4], [4]], [[1, 3], [3], [3], [3], [3]]]
+        case .normalization:
+            return [[[2, 3, 4], [4], [4]], [[2, 3, 4], [3, 4], [3, 4]], [[5, 4], [4], [4]],
+                    [[2, 3, 4], [3], [3]], [[2, 3, 4], [4], [5]]]
+        default:
+            return nil
+        }
+    }
+
     static let variadic: [[Shape]] = [
         [[2, 3], [4, 3]], [[2, 3], [2, 3], [2, 3]], [[2, 3, 4], [2, 1, 4]], [[3], [3]], [[4], [2]],
         [[2, 3], [2, 4]],
@@ -88,6 +116,54 @@ enum AttributeCandidates {
             return DType.allCases.map { .dtype($0) }
         case .reduction:
             return Reduction.allCases.map { .reduction($0) }
+        case .scalar(_, let fallback):
+            var a = OpAttributes()
+            a.scalar = fallback
+            var b = OpAttributes()
+            b.scalar = 0.3
+            return [a, b]
+        case .convolution:
+            let rank = first.rank
+            func conv(_ stride: Int, _ padding: Int, _ dilation: Int, groups: Int = 1, output: Int = 0) -> OpAttributes {
+                var a = OpAttributes()
+                a.window = Window(stride: [stride], padding: [padding], dilation: [dilation],
+                                  outputPadding: output == 0 ? [] : [output], groups: groups)
+                return a
+            }
+            var list = [conv(1, 0, 1), conv(2, 1, 1), conv(1, 2, 2), conv(1, 1, 1, groups: 2)]
+            if rank == 4 { list.append(conv(2, 0, 1, output: 1)) }
+            list.append(conv(1, -1, 1))  // negative padding: an error sample
+            return list
+        case .pooling:
+            func pool(_ kernel: [Int], _ stride: [Int], _ padding: [Int]) -> OpAttributes {
+                var a = OpAttributes()
+                a.window = Window(kernel: kernel, stride: stride, padding: padding)
+                return a
+            }
+            return [pool([2], [], [0]), pool([3, 2], [2, 1], [1, 0]), pool([3], [1], [1]),
+                    pool([9], [], [0]),  // larger than the input: an error sample
+                    pool([2], [], [2])]  // padding over half the kernel: an error sample
+        case .outputSize:
+            return [.shape([2, 3]), .shape([1]), .shape([4, 4]), .shape([0, 2])]
+        case .recurrentCell:
+            return [.none]
+        case .axisRange:
+            return [.axes([1, -1]), .axes([0, -1]), .axes([0, 1]), .axes([-1, 0]), .axes([0, 7])]
+        case .paddingIndex:
+            var p = OpAttributes()
+            p.index = 1
+            var bad = OpAttributes()
+            bad.index = 50
+            return [.none, p, bad]
+        case .normalization:
+            var a = OpAttributes()
+            a.epsilon = 1e-5
+            var b = OpAttributes()
+            b.epsilon = 0.1
+            guard shapes.count == 5 else { return [a, b] }
+            var training = OpAttributes()
+            training.training = true
+            return [training, a, b]
         case .probability:
             var a = OpAttributes()
             a.scalar = 0.25
