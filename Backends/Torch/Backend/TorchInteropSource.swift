@@ -238,8 +238,9 @@ class Importer:
         if made is not None:
             return made
         if isinstance(m, _WAITING):
-            self.problems.append("%s (%s): not supported yet: Mino has no %s layer until the layers branch "
-                                 "(conv, pooling, LSTM, batch norm) is merged" % (path, type(m).__name__, type(m).__name__))
+            self.problems.append("%s (%s): not supported yet: the .mu language has no %s layer component yet "
+                                 "(the Model layer has one; import maps Linear, activations, Dropout and Sequential)"
+                                 % (path, type(m).__name__, type(m).__name__))
             return "None"
         if type(m).forward is nn.Module.forward:
             self.problems.append("%s (%s): has no forward to trace" % (path, type(m).__name__))
