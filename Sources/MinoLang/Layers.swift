@@ -9,6 +9,8 @@ final class LayerObject: ModuleValue {
         case activation(Activation)
         case dropout(Double)
         case sequential([ModuleValue])
+        /// A Model-layer module (convolution, pooling, normalisation, embedding…) with its spellings.
+        case model(Module, LayerSpec)
     }
     let kind: Kind
     var training = true
@@ -34,6 +36,7 @@ final class LayerObject: ModuleValue {
             }
         case .dropout: return "Dropout"
         case .sequential: return "Sequential"
+        case .model(_, let spec): return spec.name
         }
     }
 
@@ -41,12 +44,14 @@ final class LayerObject: ModuleValue {
         switch kind {
         case .linear(let l): return "in_features=\(l.inFeatures), out_features=\(l.outFeatures), bias=\(l.bias != nil ? "True" : "False")"
         case .dropout(let p): return "p=\(Value.floatText(p)), inplace=False"
+        case .model(_, let spec): return spec.extra
         case .activation, .sequential: return ""
         }
     }
 
     var ownParameters: [(name: String, tensor: Tensor)] {
         if case .linear(let l) = kind { return l.namedParameters }
+        if case .model(let m, _) = kind { return m.namedParameters }
         return []
     }
 
@@ -63,6 +68,7 @@ final class LayerObject: ModuleValue {
         case .dropout(let p): return "(torch.nn.Dropout :p \(Value.floatText(p)))"
         case .sequential(let layers):
             return "(torch.nn.Sequential" + (try layers.map { " " + (try $0.source()) }.joined()) + ")"
+        case .model(_, let spec): return spec.source
         }
     }
 
@@ -78,6 +84,9 @@ final class LayerObject: ModuleValue {
             var v = arguments[0]
             for layer in layers { v = try layer.invoke([v], []) }
             return v
+        case .model(let m, _):
+            if let modal = m as? TrainingModal, modal.training != training { modal.training = training }
+            return .tensor(try m(x))
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MinoCore
+import MinoModel
 import MinoLisp
 
 /// Writes a Mino model as a plain PyTorch file: one `nn.Module` class per mu (its
@@ -87,6 +88,12 @@ public enum TorchExport {
                     return "nn.Linear(\(l.inFeatures), \(l.outFeatures), bias=\(l.bias != nil ? "True" : "False")\(dtype))"
                 case .activation: return "nn.\(layer.moduleName)()"
                 case .dropout(let p): return "nn.Dropout(p=\(Value.floatText(p)))"
+                case .model(let m, let spec):
+                    if m is BatchNorm {
+                        throw MinoError(.argument, "export: \(path) is a \(spec.name), whose running statistics are buffers that "
+                                        + "Mino's state dicts do not carry yet; a strict load in PyTorch would miss them")
+                    }
+                    return spec.python
                 case .sequential(let layers):
                     return "nn.Sequential(" + (try layers.enumerated().map {
                         try constructor($0.element, path: "\(path).\($0.offset)")

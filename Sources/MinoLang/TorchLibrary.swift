@@ -292,6 +292,7 @@ enum NN {
             }
             return .object(LayerObject(.sequential(layers), generator: interpreter.generator))
         })))
+        ModelLayers.install(into: nn, interpreter)
         installInit(into: nn.child(["init"]), interpreter)
     }
 

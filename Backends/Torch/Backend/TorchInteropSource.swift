@@ -146,11 +146,19 @@ import torch.nn.functional as F
 _OPERATORS = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
               operator.matmul: "@", operator.pow: "**", operator.neg: "-", operator.iadd: "+", operator.imul: "*"}
 _ACTIVATIONS = (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.Identity)
-# Layers Mino gains with its layers branch (conv, pooling, recurrent, normalisation, embedding).
+# Layers the .mu language has no component for yet (recurrent layers return tuples; batch
+# norm's running statistics are buffers, not yet in Mino's state dicts).
 _WAITING = tuple(getattr(nn, n) for n in (
-    "Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
-    "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "LSTM", "GRU", "RNN", "LSTMCell", "GRUCell",
-    "Embedding", "MultiheadAttention") if hasattr(nn, n))
+    "Conv3d", "ConvTranspose2d", "MaxPool1d", "BatchNorm1d", "BatchNorm2d", "GroupNorm", "LSTM", "GRU", "RNN",
+    "LSTMCell", "GRUCell", "MultiheadAttention") if hasattr(nn, n))
+
+
+def _mu_tuple(values):
+    return "(, " + " ".join(str(int(v)) for v in values) + ")"
+
+
+def _pair(v, n=2):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
 # torch functions Mino writes as a tensor method.
 _AS_METHOD = {torch.flatten: "flatten", torch.reshape: "reshape", torch.squeeze: "squeeze", torch.unsqueeze: "unsqueeze",
               torch.t: "t"}
@@ -226,6 +234,33 @@ class Importer:
             return "(torch.nn.%s)" % t.__name__
         if t is nn.Dropout:
             return "(torch.nn.Dropout :p %r)" % float(m.p)
+        if t in (nn.Conv1d, nn.Conv2d) and isinstance(m.padding, tuple):
+            return ("(torch.nn.%s :in_channels %d :out_channels %d :kernel_size %s :stride %s :padding %s :dilation %s "
+                    ":groups %d :bias %s)" % (t.__name__, m.in_channels, m.out_channels, _mu_tuple(m.kernel_size),
+                                             _mu_tuple(m.stride), _mu_tuple(m.padding), _mu_tuple(m.dilation),
+                                             m.groups, m.bias is not None))
+        if t is nn.MaxPool2d and _pair(m.dilation) == (1, 1) and not m.ceil_mode:
+            return "(torch.nn.MaxPool2d :kernel_size %s :stride %s :padding %s)" % (
+                _mu_tuple(_pair(m.kernel_size)), _mu_tuple(_pair(m.stride)), _mu_tuple(_pair(m.padding)))
+        if t is nn.AvgPool2d and not m.ceil_mode and m.count_include_pad:
+            return "(torch.nn.AvgPool2d :kernel_size %s :stride %s :padding %s)" % (
+                _mu_tuple(_pair(m.kernel_size)), _mu_tuple(_pair(m.stride)), _mu_tuple(_pair(m.padding)))
+        if t is nn.AdaptiveAvgPool2d and None not in _pair(m.output_size):
+            return "(torch.nn.AdaptiveAvgPool2d :output_size %s)" % _mu_tuple(_pair(m.output_size))
+        if t is nn.Flatten:
+            return "(torch.nn.Flatten :start_dim %d :end_dim %d)" % (m.start_dim, m.end_dim)
+        if t is nn.LayerNorm and m.bias is not None or (t is nn.LayerNorm and not m.elementwise_affine):
+            return "(torch.nn.LayerNorm :normalized_shape %s :eps %r :elementwise_affine %s)" % (
+                _mu_tuple(m.normalized_shape), float(m.eps), m.elementwise_affine)
+        if t is nn.Embedding and m.max_norm is None:
+            pad = "" if m.padding_idx is None else " :padding_idx %d" % m.padding_idx
+            return "(torch.nn.Embedding :num_embeddings %d :embedding_dim %d%s)" % (m.num_embeddings, m.embedding_dim, pad)
+        if t in (nn.GELU, nn.SiLU) and getattr(m, "approximate", "none") == "none":
+            return "(torch.nn.%s)" % t.__name__
+        if t is nn.LeakyReLU:
+            return "(torch.nn.LeakyReLU :negative_slope %r)" % float(m.negative_slope)
+        if t is nn.ELU:
+            return "(torch.nn.ELU :alpha %r)" % float(m.alpha)
         if t is nn.Sequential:
             parts = [self.layer(c) for c in m]
             if all(p is not None for p in parts):
