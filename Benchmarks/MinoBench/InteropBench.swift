@@ -41,17 +41,7 @@ enum InteropBench {
         let ys = try (0..<TrainingBench.dataBatches).map { _ in
             try Tensor((0..<batch).map { _ in Int64(data.nextInt(below: 10)) }, shape: [batch], on: backend)
         }
-        var i = 0
-        func run() throws {
-            let k = i % TrainingBench.dataBatches
-            i += 1
-            _ = try step.call([.tensor(xs[k]), .tensor(ys[k])])
-        }
-        for _ in 0..<20 { try run() }
-        let seconds = try Timing.medianSecondsPerCall(blockSeconds: settings.trainSeconds / Double(settings.trainRepeats),
-                                                      repeats: settings.trainRepeats, run)
-        let line: [String: Any] = ["steps_per_s": 1 / seconds, "peak_rss_mb": TrainingBench.peakRSSMegabytes()]
-        print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]), as: UTF8.self))
+        try LanguageBench.reportSteps(step, xs, ys, warmup: 20, settings: settings)
     }
 }
 

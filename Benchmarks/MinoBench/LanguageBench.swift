@@ -99,13 +99,19 @@ enum LanguageBench {
         let ys = try (0..<TrainingBench.dataBatches).map { _ in
             try Tensor((0..<shape.batch).map { _ in Int64(data.nextInt(below: 10)) }, shape: [shape.batch], on: backend)
         }
+        try reportSteps(step, xs, ys, warmup: 50, settings: settings)
+    }
+
+    /// Times a `.mu` step function `(step x y)` over the batches, after `warmup` steps, and
+    /// prints the child process's JSON line (steps per second, peak memory).
+    static func reportSteps(_ step: Function, _ xs: [Tensor], _ ys: [Tensor], warmup: Int, settings: BenchSettings) throws {
         var i = 0
         func run() throws {
-            let k = i % TrainingBench.dataBatches
+            let k = i % xs.count
             i += 1
             _ = try step.call([.tensor(xs[k]), .tensor(ys[k])])
         }
-        for _ in 0..<50 { try run() }
+        for _ in 0..<warmup { try run() }
         let seconds = try Timing.medianSecondsPerCall(blockSeconds: settings.trainSeconds / Double(settings.trainRepeats),
                                                       repeats: settings.trainRepeats, run)
         let line: [String: Any] = ["steps_per_s": 1 / seconds, "peak_rss_mb": TrainingBench.peakRSSMegabytes()]
