@@ -9,6 +9,20 @@ enum Arith {
         case add = "+", sub = "-", mul = "*", div = "/", floorDiv = "//", mod = "%", pow = "**", matmul = "@"
     }
 
+    /// `a op b` for two tensors, or nil for the ops tensors do not take (`//`, `%`).
+    @inline(__always)
+    static func tensors(_ op: Op, _ a: Tensor, _ b: Tensor) throws -> Tensor? {
+        switch op {
+        case .add: return try a + b
+        case .sub: return try a - b
+        case .mul: return try a * b
+        case .div: return try a / b
+        case .pow: return try a.pow(b)
+        case .matmul: return try a.matmul(b)
+        case .floorDiv, .mod: return nil
+        }
+    }
+
     static func binary(_ op: Op, _ a: Value, _ b: Value) throws -> Value {
         if let x = a.tensor { return .tensor(try tensorOp(op, x, b, tensorFirst: true)) }
         if let y = b.tensor { return .tensor(try tensorOp(op, y, a, tensorFirst: false)) }

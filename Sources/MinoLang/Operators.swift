@@ -80,7 +80,13 @@ enum Operators {
                 let (a, b) = (codes[0], codes[1])
                 return { f in
                     let x = try a(f), y = try b(f)
-                    do { return try Arith.binary(op, x, y) } catch { throw LangError(wrapping: error, at: location) }
+                    do {
+                        // Two tensors: straight to the op, the common case in a model's body.
+                        if case .tensor(let t) = x, case .tensor(let u) = y, let result = try Arith.tensors(op, t, u) {
+                            return .tensor(result)
+                        }
+                        return try Arith.binary(op, x, y)
+                    } catch { throw LangError(wrapping: error, at: location) }
                 }
             }
             return { f in
