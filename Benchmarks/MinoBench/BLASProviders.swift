@@ -73,18 +73,7 @@ extension MatMulBench {
     /// of the same loaded library, for each size and thread count, one JSON line each.
     ///   mino-bench matmul-child --dtype float32 --threads 1,2 --sizes 64,256 [--quick]
     static func child(_ arguments: [String]) throws {
-        var options: [String: String] = [:]
-        var settings = BenchSettings()
-        var i = 0
-        while i < arguments.count {
-            if arguments[i] == "--quick" {
-                settings.quick = true
-            } else if arguments[i].hasPrefix("--"), i + 1 < arguments.count {
-                options[String(arguments[i].dropFirst(2))] = arguments[i + 1]
-                i += 1
-            }
-            i += 1
-        }
+        let (options, settings) = BenchSettings.childOptions(arguments)
         let dtype = DType(rawValue: options["dtype"] ?? "float32") ?? .float32
         let threads = (options["threads"] ?? "1").split(separator: ",").compactMap { Int($0) }
         let sizes = (options["sizes"] ?? "256").split(separator: ",").compactMap { Int($0) }

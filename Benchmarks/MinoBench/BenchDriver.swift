@@ -339,18 +339,7 @@ struct BenchDriver {
 
     /// The child process: one training loop, its figures printed as one JSON line.
     static func trainChild(_ arguments: [String]) throws {
-        var options: [String: String] = [:]
-        var settings = BenchSettings()
-        var i = 0
-        while i < arguments.count {
-            if arguments[i] == "--quick" {
-                settings.quick = true
-            } else if arguments[i].hasPrefix("--"), i + 1 < arguments.count {
-                options[String(arguments[i].dropFirst(2))] = arguments[i + 1]
-                i += 1
-            }
-            i += 1
-        }
+        let (options, settings) = BenchSettings.childOptions(arguments)
         guard let shape = TrainingShape.named(options["model"] ?? "digits") else {
             throw UsageError(description: "unknown model '\(options["model"] ?? "")'")
         }

@@ -23,3 +23,22 @@ struct BenchSettings {
         backend == "reference" && n >= 1024 ? (n >= 2048 ? 1 : 3) : repeats
     }
 }
+
+extension BenchSettings {
+    /// A child process's arguments: `--quick`, then `--name value` pairs.
+    static func childOptions(_ arguments: [String]) -> (options: [String: String], settings: BenchSettings) {
+        var options: [String: String] = [:]
+        var settings = BenchSettings()
+        var i = 0
+        while i < arguments.count {
+            if arguments[i] == "--quick" {
+                settings.quick = true
+            } else if arguments[i].hasPrefix("--"), i + 1 < arguments.count {
+                options[String(arguments[i].dropFirst(2))] = arguments[i + 1]
+                i += 1
+            }
+            i += 1
+        }
+        return (options, settings)
+    }
+}

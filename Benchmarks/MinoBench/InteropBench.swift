@@ -24,10 +24,8 @@ enum InteropBench {
 
     /// The child process: the mu LeNet's training loop on the torch backend, one JSON line.
     static func lenetChild(_ arguments: [String]) throws {
-        let settings = BenchSettings(quick: arguments.contains("--quick"))
-        if let i = arguments.firstIndex(of: "--threads"), i + 1 < arguments.count, let t = Int(arguments[i + 1]) {
-            try TorchBackend.setThreads(t)
-        }
+        let (options, settings) = BenchSettings.childOptions(arguments)
+        if let t = options["threads"].flatMap(Int.init) { try TorchBackend.setThreads(t) }
         let backend = try backend(named: "torch")
         let interpreter = Interpreter(backend: backend, output: { _ in })
         try interpreter.evaluate(source: muModel, file: FileManager.default.currentDirectoryPath + "/bench.mu")

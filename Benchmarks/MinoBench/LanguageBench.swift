@@ -81,10 +81,8 @@ enum LanguageBench {
 
     /// The child process: the mu MLP's training loop, its figures as one JSON line.
     static func muTrainChild(_ arguments: [String]) throws {
-        let settings = BenchSettings(quick: arguments.contains("--quick"))
-        if let i = arguments.firstIndex(of: "--threads"), i + 1 < arguments.count, let t = Int(arguments[i + 1]) {
-            BLASThreads.count = t
-        }
+        let (options, settings) = BenchSettings.childOptions(arguments)
+        if let t = options["threads"].flatMap(Int.init) { BLASThreads.count = t }
         let backend = try backend(named: "blas")
         let interpreter = Interpreter(backend: backend, output: { _ in })
         try interpreter.evaluate(source: muModel)

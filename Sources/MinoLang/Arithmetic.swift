@@ -129,16 +129,10 @@ enum Arith {
     private static func tensorOp(_ op: Op, _ t: Tensor, _ other: Value, tensorFirst: Bool) throws -> Tensor {
         if let u = other.tensor {
             let (a, b) = tensorFirst ? (t, u) : (u, t)
-            switch op {
-            case .add: return try a + b
-            case .sub: return try a - b
-            case .mul: return try a * b
-            case .div: return try a / b
-            case .pow: return try a.pow(b)
-            case .matmul: return try a.matmul(b)
-            case .floorDiv, .mod:
+            guard let result = try tensors(op, a, b) else {
                 throw LangError.type("\(op.rawValue) is not supported on tensors in Mino yet")
             }
+            return result
         }
         guard other.isNumeric else {
             throw LangError.type("unsupported operand type(s) for \(op.rawValue): '\(tensorFirst ? "Tensor" : other.typeName)' and '\(tensorFirst ? other.typeName : "Tensor")'")

@@ -24,7 +24,7 @@ enum Builtins {
                 interpreter.operatorFunctions[name] = f
             }
         }
-        g.define("==", .function(Operators.function("=")!))
+        if let equal = interpreter.operatorFunctions["="] { g.define("==", .function(equal)) }
 
         // Output and conversion.
         def("print") { args, kw in

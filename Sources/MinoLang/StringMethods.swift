@@ -192,15 +192,16 @@ enum PyFormat {
             s = s.dropFirst(p.count)
         }
         let type = s.first
+        let typeName = type.map(String.init) ?? ""
         var body: String
         var number = value.number
         if number == nil, let t = value.tensor, t.elementCount == 1 { number = try t.item() }
         switch type {
         case "f", "F", "e", "E", "g", "G", "%":
-            guard var x = number else { throw LangError.value("Unknown format code '\(type!)' for object of type '\(value.typeName)'") }
+            guard var x = number else { throw LangError.value("Unknown format code '\(typeName)' for object of type '\(value.typeName)'") }
             if type == "%" { x *= 100 }
             let p = precision ?? 6
-            let code = type == "%" ? "f" : String(type!)
+            let code = type == "%" ? "f" : typeName
             body = String(format: "%.\(p)\(code)", x)
             if type == "%" { body += "%" }
         case "d":
@@ -215,7 +216,7 @@ enum PyFormat {
                 body = value.str
             }
         default:
-            throw LangError.value("Unknown format code '\(type!)' for object of type '\(value.typeName)'")
+            throw LangError.value("Unknown format code '\(typeName)' for object of type '\(value.typeName)'")
         }
         if grouping, let x = value.integer {
             let digits = String(Swift.abs(x))
@@ -236,7 +237,7 @@ enum PyFormat {
         case "<": return body + padding
         case "^": return String(repeating: fill, count: pad / 2) + body + String(repeating: fill, count: pad - pad / 2)
         case "=":
-            if body.hasPrefix("-") || body.hasPrefix("+") { return String(body.first!) + padding + body.dropFirst() }
+            if let sign = body.first, sign == "-" || sign == "+" { return String(sign) + padding + body.dropFirst() }
             return padding + body
         default: return padding + body
         }

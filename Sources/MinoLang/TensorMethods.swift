@@ -17,7 +17,10 @@ enum TensorMethods {
         case "T": return .tensor(try t.permute(Array((0..<t.rank).reversed())))
         case "grad_fn": return t.creator.map { .string($0.definition.name) } ?? .none
         default:
-            // A method used as a value: `(map x.exp …)` is unusual; give a bound function.
+            // A method used as a value (`(map x.exp …)`): a bound function, for names that are methods.
+            guard methodNames.contains(name) else {
+                throw LangError.attribute("'Tensor' object has no attribute '\(name)'" + Suggestions.hint(for: name, among: methodNames))
+            }
             return .function(Function(name) { args, keywords in try call(t, value, name, args, keywords) })
         }
     }
