@@ -254,7 +254,9 @@ public enum Suggestions {
     public static func nearest(to name: String, among candidates: [String]) -> String? {
         let target = Array(name.lowercased())
         var best: (String, Int)? = nil
-        for candidate in Set(candidates) where candidate != name {
+        // A short name is only close to names, not operators (`F` is not a typo of `%`).
+        let pool = target.count > 2 ? Set(candidates) : Set(candidates.filter { $0.first?.isLetter == true })
+        for candidate in pool where candidate != name {
             let c = Array(candidate.lowercased())
             guard abs(c.count - target.count) <= 3 else { continue }
             let d = distance(target, c)
