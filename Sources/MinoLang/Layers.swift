@@ -55,6 +55,11 @@ final class LayerObject: ModuleValue {
         return []
     }
 
+    var ownBuffers: [(name: String, tensor: Tensor)] {
+        if case .model(let m, _) = kind { return m.namedBuffers }
+        return []
+    }
+
     var childModules: [(name: String, module: ModuleValue)] {
         if case .sequential(let layers) = kind { return layers.enumerated().map { ("\($0.offset)", $0.element) } }
         return []

@@ -4,7 +4,7 @@ import MinoLisp
 import MinoModel
 
 /// A model saved as source and weights: `DIR/model.mu` (its reverted source, one line)
-/// and `DIR/model.safetensors` (its parameters under their state-dict names).
+/// and `DIR/model.safetensors` (its parameters and buffers under their state-dict names).
 /// Loading evaluates the source and loads the weights with every name, shape and dtype
 /// checked; every mismatch is reported at once, by path, and nothing is changed unless
 /// all of them fit.
@@ -44,13 +44,13 @@ public enum ModelFiles {
         return model
     }
 
-    /// Loads a state dict into a model, strictly: missing, unexpected, mis-shaped and
+    /// Loads a state dict (parameters and buffers) into a model, strictly: missing, unexpected, mis-shaped and
     /// mistyped tensors are all listed in one error; nothing is assigned unless all fit.
     public static func loadWeights(from url: URL, into model: ModuleValue) throws {
         let file = try Safetensors(contentsOf: url)
         var problems: [String] = []
         var staged: [(Tensor, HostArray)] = []
-        let expected = model.namedParameters
+        let expected = model.stateDict
         for (name, parameter) in expected {
             guard let host = file.tensors[name] else {
                 problems.append("missing \(name) (\(parameter.dtype) \(parameter.shape))")
@@ -64,7 +64,7 @@ public enum ModelFiles {
         }
         let names = Set(expected.map(\.name))
         for name in file.orderedNames where !names.contains(name) {
-            problems.append("unexpected \(name) (not a parameter of the model)")
+            problems.append("unexpected \(name) (not a parameter or buffer of the model)")
         }
         guard problems.isEmpty else {
             throw MinoError(.argument, "\(url.path) does not fit the model:\n  " + problems.joined(separator: "\n  "))

@@ -7,6 +7,9 @@ import MinoModel
 public protocol ModuleValue: LangObject {
     /// Own parameters, in registration order, under their Python names.
     var ownParameters: [(name: String, tensor: Tensor)] { get }
+    /// Own buffers (batch norm's running statistics): state saved and loaded with the
+    /// parameters, never trained. None by default.
+    var ownBuffers: [(name: String, tensor: Tensor)] { get }
     /// Child modules, in registration order, under their Python names.
     var childModules: [(name: String, module: ModuleValue)] { get }
     /// The body of PyTorch's `extra_repr`, and the name before the parenthesis.
@@ -20,6 +23,20 @@ public protocol ModuleValue: LangObject {
 }
 
 extension ModuleValue {
+    public var ownBuffers: [(name: String, tensor: Tensor)] { [] }
+
+    /// Every buffer with its state-dict path (`norm.running_mean`), depth first.
+    public var namedBuffers: [(name: String, tensor: Tensor)] {
+        var out = ownBuffers
+        for (name, child) in childModules {
+            out += child.namedBuffers.map { ("\(name).\($0.name)", $0.tensor) }
+        }
+        return out
+    }
+
+    /// PyTorch's `state_dict`: every parameter, then every buffer, by path.
+    public var stateDict: [(name: String, tensor: Tensor)] { namedParameters + namedBuffers }
+
     /// Every parameter with its state-dict path (`linear_to_hidden.weights`), depth first.
     public var namedParameters: [(name: String, tensor: Tensor)] {
         var out = ownParameters
@@ -74,8 +91,14 @@ extension ModuleValue {
             })
         case "state_dict":
             return .function(Function("state_dict") { _, _ in
-                .dict(DictBox(self.namedParameters.map { (.string($0.name), .tensor($0.tensor.detached())) }))
+                .dict(DictBox(self.stateDict.map { (.string($0.name), .tensor($0.tensor.detached())) }))
             })
+        case "named_buffers":
+            return .function(Function("named_buffers") { _, _ in
+                .list(ListBox(self.namedBuffers.map { .tuple([.string($0.name), .tensor($0.tensor)]) }))
+            })
+        case "buffers":
+            return .function(Function("buffers") { _, _ in .list(ListBox(self.namedBuffers.map { .tensor($0.tensor) })) })
         case "zero_grad":
             return .function(Function("zero_grad") { _, _ in
                 for p in self.namedParameters { p.tensor.zeroGrad() }
@@ -150,4 +173,5 @@ public final class ModuleAdapter: Module {
         return t
     }
     public var namedParameters: [(name: String, tensor: Tensor)] { value.namedParameters }
+    public var namedBuffers: [(name: String, tensor: Tensor)] { value.namedBuffers }
 }

@@ -1,22 +1,23 @@
 import Foundation
 import MinoCore
 
-/// A module's parameters as a safetensors file, keyed by their paths
-/// (`0.weight`, PyTorch's `state_dict` keys), so checkpoints move between
+/// A module's state (parameters, then buffers such as batch norm's running
+/// statistics) as a safetensors file, keyed by their paths
+/// (`0.weight`, `1.running_mean`: PyTorch's `state_dict` keys), so checkpoints move between
 /// Mino backends and PyTorch (`safetensors.torch.load_file`) unchanged.
 public enum Checkpoint {
-    /// Writes every parameter of `module` to `url`, atomically (a temporary
+    /// Writes every parameter and buffer of `module` to `url`, atomically (a temporary
     /// file renamed into place: a crash never leaves half a checkpoint).
     public static func save(_ module: any Module, to url: URL, metadata: [String: String] = [:]) throws {
         var file = Safetensors(metadata: metadata.merging(["format": "pt", "producer": "mino"]) { mine, _ in mine })
-        for (name, tensor) in module.namedParameters {
+        for (name, tensor) in module.stateDict {
             file.tensors[name] = try tensor.toHost()
         }
         try file.write(to: url)
     }
 
-    /// Loads every parameter of `module` from `url`, in place, on the
-    /// parameters' own backend.
+    /// Loads every parameter and buffer of `module` from `url`, in place, on the
+    /// tensors' own backend.
     ///
     /// - Throws: ``MinoError`` `.io` for an unreadable or corrupt file,
     ///   `.unknownName` for a missing parameter, `.shape`/`.dtype` (as
@@ -28,12 +29,12 @@ public enum Checkpoint {
     public static func load(_ url: URL, into module: any Module, strict: Bool = true) throws {
         let file = try Safetensors(contentsOf: url)
         var staged: [(Tensor, HostArray)] = []
-        let parameters = module.namedParameters
+        let parameters = module.stateDict
         if strict {
             let known = Set(parameters.map(\.0))
             let extra = file.orderedNames.filter { !known.contains($0) }
             guard extra.isEmpty else {
-                throw MinoError(.unknownName, "\(url.path): the model has no parameter for "
+                throw MinoError(.unknownName, "\(url.path): the model has no parameter or buffer for "
                                 + extra.map { "'\($0)'" }.joined(separator: ", ")
                                 + " (pass strict: false to ignore tensors the model does not use)")
             }

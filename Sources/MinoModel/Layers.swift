@@ -275,9 +275,11 @@ public final class LayerNorm: Module {
 public final class BatchNorm: Module, TrainingModal {
     public let weight: Tensor
     public let bias: Tensor
-    public private(set) var runningMean: Tensor
-    public private(set) var runningVar: Tensor
-    public private(set) var batchesTracked = 0
+    /// Buffers (PyTorch's): saved and loaded with the parameters, never trained.
+    public let runningMean: Tensor
+    public let runningVar: Tensor
+    /// `num_batches_tracked`: an int64 scalar, counted up by each training call.
+    public let numBatchesTracked: Tensor
     public let epsilon: Double
     public let momentum: Double
     public var training = true
@@ -296,6 +298,7 @@ public final class BatchNorm: Module, TrainingModal {
         bias.name = "bias"
         runningMean = try Tensor.zeros([features], dtype: dtype, on: backend)
         runningVar = try Tensor.ones([features], dtype: dtype, on: backend)
+        numBatchesTracked = try Tensor([Int64(0)], shape: [], on: backend)
         self.epsilon = epsilon
         self.momentum = momentum
         self.ranks = ranks
@@ -310,13 +313,20 @@ public final class BatchNorm: Module, TrainingModal {
         }
         let y = try input.batchNorm(runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
                                     training: training, momentum: momentum, epsilon: epsilon)
-        if training { batchesTracked += 1 }
+        if training {
+            try numBatchesTracked.assign(try Tensor([Int64(try batchesTracked() + 1)], shape: [], on: numBatchesTracked.backend))
+        }
         return y
     }
 
+    /// The number of training calls so far (`num_batches_tracked`; loaded with the buffers).
+    public func batchesTracked() throws -> Int { Int(try numBatchesTracked.item()) }
+
     public var namedParameters: [(name: String, tensor: Tensor)] { [("weight", weight), ("bias", bias)] }
     /// PyTorch's buffers, by their state-dict names.
-    public var namedBuffers: [(name: String, tensor: Tensor)] { [("running_mean", runningMean), ("running_var", runningVar)] }
+    public var namedBuffers: [(name: String, tensor: Tensor)] {
+        [("running_mean", runningMean), ("running_var", runningVar), ("num_batches_tracked", numBatchesTracked)]
+    }
 }
 
 /// `nn.BatchNorm1d(num_features, eps, momentum)`: inputs `[N C]` or `[N C L]`.

@@ -8,9 +8,17 @@ public protocol Module: AnyObject {
     func callAsFunction(_ input: Tensor) throws -> Tensor
     /// Every parameter with its path, depth first, in declaration order.
     var namedParameters: [(name: String, tensor: Tensor)] { get }
+    /// Every buffer with its path (`1.running_mean`): state that is saved and loaded
+    /// with the parameters but is not trained (PyTorch's `named_buffers`). None by default.
+    var namedBuffers: [(name: String, tensor: Tensor)] { get }
 }
 
 extension Module {
+    public var namedBuffers: [(name: String, tensor: Tensor)] { [] }
+
+    /// What a checkpoint holds (PyTorch's `state_dict`): the parameters, then the buffers.
+    public var stateDict: [(name: String, tensor: Tensor)] { namedParameters + namedBuffers }
+
     /// The parameters, in the order of ``namedParameters``.
     public var parameters: [Tensor] { namedParameters.map(\.tensor) }
 

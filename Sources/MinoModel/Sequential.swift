@@ -18,6 +18,12 @@ public final class Sequential: Module {
             layer.namedParameters.map { ("\(i).\($0.name)", $0.tensor) }
         }
     }
+
+    public var namedBuffers: [(name: String, tensor: Tensor)] {
+        layers.enumerated().flatMap { i, layer in
+            layer.namedBuffers.map { ("\(i).\($0.name)", $0.tensor) }
+        }
+    }
 }
 
 /// A multi-layer perceptron: Linear layers of `sizes`, the activation between

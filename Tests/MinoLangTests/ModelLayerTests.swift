@@ -88,4 +88,35 @@ final class ModelLayerTests: XCTestCase {
         try interpreter.evaluate(source: "(.train m)")
         XCTAssertEqual(try interpreter.evaluate(source: "(. m training)").repr, "True")
     }
+
+    /// Batch norm's buffers are in `state_dict` and in `mino.save`'s weights (not among
+    /// the parameters): a model trained a few batches, saved and loaded elsewhere,
+    /// gives the same evaluation outputs, which depend on the running statistics.
+    func testBatchNormBuffersAreSavedAndLoaded() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mino-bn-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (interpreter, _) = try LangTestSupport.interpreter("reference", seed: 3)
+        try interpreter.evaluate(source: """
+            (require [mino.mu [*]])
+            (import torch [torch.nn :as nn] mino)
+            (setv m (bind (mu [x conv norm] (norm (conv x))) :conv (nn.Conv2d 2 3 3) :norm (nn.BatchNorm2d 3)))
+            (setv x (torch.randn 4 2 5 5))
+            (for [i (range 3)] (m (* x (+ i 1))))
+            """)
+        XCTAssertEqual(try interpreter.evaluate(source: "(lfor [k v] (.items (.state_dict m)) k)").repr,
+                       #"["conv.weight" "conv.bias" "norm.weight" "norm.bias" "norm.running_mean" "norm.running_var" "#
+                       + #""norm.num_batches_tracked"]"#)
+        XCTAssertEqual(try interpreter.evaluate(source: "(len (list (.parameters m)))").repr, "4")
+        XCTAssertEqual(try interpreter.evaluate(source: "(.item (get (.state_dict m) \"norm.num_batches_tracked\"))").repr, "3")
+        try interpreter.evaluate(source: "(.eval m) (mino.save m \"\(directory.path)\")")
+        let expected = try XCTUnwrap(interpreter.evaluate(source: "(m x)").tensor).floats()
+        let input = try XCTUnwrap(interpreter.globals.value("x")?.tensor).floats()
+
+        let (target, _) = try LangTestSupport.interpreter("blas", seed: 9)
+        try target.evaluate(source: "(import torch mino) (setv loaded (.eval (mino.load \"\(directory.path)\")))")
+        target.globals.define("x", .tensor(try Tensor(input, shape: [4, 2, 5, 5], on: target.backend)))
+        let output = try XCTUnwrap(target.evaluate(source: "(loaded x)").tensor).floats()
+        XCTAssertEqual(output.count, expected.count)
+        for (a, b) in zip(output, expected) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+    }
 }
