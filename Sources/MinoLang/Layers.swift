@@ -78,6 +78,9 @@ final class LayerObject: ModuleValue {
     }
 
     func invoke(_ arguments: [Value], _ keywords: [(String, Value)]) throws -> Value {
+        if case .model(let recurrent as Recurrent, _) = kind {
+            return try RecurrentCall.invoke(recurrent, moduleName, arguments, keywords)
+        }
         guard arguments.count == 1, keywords.isEmpty, let x = arguments[0].tensor else {
             throw LangError.type("\(moduleName).forward() takes one tensor (got \(arguments.count) argument\(arguments.count == 1 ? "" : "s")\(arguments.first.map { " of type \($0.typeName)" } ?? ""))")
         }

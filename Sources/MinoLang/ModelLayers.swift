@@ -109,6 +109,48 @@ enum ModelLayers {
                                           python: "nn.\(name)(\(n), eps=\(e), momentum=\(m))"))
             }
         }
+        for name in ["LSTM", "GRU", "RNN"] {
+            let nonlinearity: [(String, Value?)] = name == "RNN" ? [("nonlinearity", .string("tanh"))] : []
+            layer(name, [("input_size", nil), ("hidden_size", nil), ("num_layers", .int(1))] + nonlinearity
+                  + [("bias", .bool(true)), ("batch_first", .bool(false)), ("dropout", .float(0)), ("bidirectional", .bool(false)),
+                     ("dtype", Value.none)]) { a in
+                let (input, hidden, layers) = (try a.int("input_size"), try a.int("hidden_size"), try a.int("num_layers"))
+                let (bias, batchFirst, dropout) = (try a.bool("bias"), try a.bool("batch_first"), try a.number("dropout"))
+                guard !(try a.bool("bidirectional")) else {
+                    throw LangError.value("nn.\(name)(): bidirectional=True is not supported (Mino's \(name) runs forward only)")
+                }
+                guard dropout == 0 || layers == 1 else {
+                    throw LangError.value("nn.\(name)(): dropout between layers is not supported (got dropout=\(Value.floatText(dropout)))")
+                }
+                let kind: String
+                if name == "RNN", case .string(let k) = a["nonlinearity"] { kind = k } else { kind = "tanh" }
+                let module: Recurrent
+                switch name {
+                case "LSTM":
+                    module = try LSTM(inputSize: input, hiddenSize: hidden, numLayers: layers, bias: bias, batchFirst: batchFirst,
+                                      dtype: try dtype(a), generator: interpreter.generator, on: backend)
+                case "GRU":
+                    module = try GRU(inputSize: input, hiddenSize: hidden, numLayers: layers, bias: bias, batchFirst: batchFirst,
+                                     dtype: try dtype(a), generator: interpreter.generator, on: backend)
+                default:
+                    module = try RNN(inputSize: input, hiddenSize: hidden, numLayers: layers, nonlinearity: kind, bias: bias,
+                                     batchFirst: batchFirst, dtype: try dtype(a), generator: interpreter.generator, on: backend)
+                }
+                // PyTorch's extra_repr leaves the defaults out (and never shows the nonlinearity).
+                var extra = "\(input), \(hidden)"
+                if layers != 1 { extra += ", num_layers=\(layers)" }
+                if !bias { extra += ", bias=False" }
+                if batchFirst { extra += ", batch_first=True" }
+                let (b, f) = (bias ? "True" : "False", batchFirst ? "True" : "False")
+                let kindSource = name == "RNN" ? " :nonlinearity \"\(kind)\"" : ""
+                let kindPython = name == "RNN" ? ", nonlinearity='\(kind)'" : ""
+                return (module, LayerSpec(
+                    name: name, extra: extra,
+                    source: "(torch.nn.\(name) :input_size \(input) :hidden_size \(hidden) :num_layers \(layers)\(kindSource) "
+                        + ":bias \(b) :batch_first \(f))",
+                    python: "nn.\(name)(\(input), \(hidden), num_layers=\(layers)\(kindPython), bias=\(b), batch_first=\(f))"))
+            }
+        }
         layer("LayerNorm", [("normalized_shape", nil), ("eps", .float(1e-5)), ("elementwise_affine", .bool(true)), ("dtype", Value.none)]) { a in
             let shape = try TorchOps.integers(a["normalized_shape"], "normalized_shape", "nn.LayerNorm")
             let (eps, affine) = (try a.number("eps"), try a.bool("elementwise_affine"))

@@ -34,8 +34,14 @@ extension ModuleValue {
         return out
     }
 
-    /// PyTorch's `state_dict`: every parameter, then every buffer, by path.
-    public var stateDict: [(name: String, tensor: Tensor)] { namedParameters + namedBuffers }
+    /// PyTorch's `state_dict`, in its order: own parameters, own buffers, then each child's, by path.
+    public var stateDict: [(name: String, tensor: Tensor)] {
+        var out = ownParameters + ownBuffers
+        for (name, child) in childModules {
+            out += child.stateDict.map { ("\(name).\($0.name)", $0.tensor) }
+        }
+        return out
+    }
 
     /// Every parameter with its state-dict path (`linear_to_hidden.weights`), depth first.
     public var namedParameters: [(name: String, tensor: Tensor)] {
@@ -174,4 +180,5 @@ public final class ModuleAdapter: Module {
     }
     public var namedParameters: [(name: String, tensor: Tensor)] { value.namedParameters }
     public var namedBuffers: [(name: String, tensor: Tensor)] { value.namedBuffers }
+    public var stateDict: [(name: String, tensor: Tensor)] { value.stateDict }
 }

@@ -88,11 +88,7 @@ public enum TorchExport {
                     return "nn.Linear(\(l.inFeatures), \(l.outFeatures), bias=\(l.bias != nil ? "True" : "False")\(dtype))"
                 case .activation: return "nn.\(layer.moduleName)()"
                 case .dropout(let p): return "nn.Dropout(p=\(Value.floatText(p)))"
-                case .model(let m, let spec):
-                    if m is BatchNorm {
-                        throw MinoError(.argument, "export: \(path) is a \(spec.name), whose running statistics are buffers that "
-                                        + "Mino's state dicts do not carry yet; a strict load in PyTorch would miss them")
-                    }
+                case .model(_, let spec):
                     return spec.python
                 case .sequential(let layers):
                     return "nn.Sequential(" + (try layers.enumerated().map {
@@ -227,6 +223,12 @@ public enum TorchExport {
             return "[" + (try items.map { try expression($0, &scope, path) }).joined(separator: ", ") + "]"
         case .list(let items):
             guard let head = items.first else { throw unmappable(form, path, "an empty call") }
+            if head.symbolName == "get", scope.names["get"] == nil, items.count >= 3 {
+                // (get v i …): Python's v[i]…, a tuple's item or a tensor's index.
+                var text = try expression(items[1], &scope, path)
+                for key in items.dropFirst(2) { text += "[" + (try index(key, &scope, path)) + "]" }
+                return text
+            }
             var positional: [String] = []
             var keywords: [String] = []
             var i = 1
@@ -272,6 +274,24 @@ public enum TorchExport {
         default:
             throw unmappable(form, path, "a \(form.kindDescription)")
         }
+    }
+
+    /// An index in Python's subscript syntax: `(, (slice None None None) -1)` → `:, -1`.
+    static func index(_ key: Expr, _ scope: inout Scope, _ path: String) throws -> String {
+        if case .tuple(let items) = key.node {
+            let parts = try items.map { try index($0, &scope, path) }
+            return parts.joined(separator: ", ") + (parts.count == 1 ? "," : "")
+        }
+        if let items = key.listItems, items.first?.symbolName == "slice", (2...4).contains(items.count) {
+            var bounds = try items.dropFirst().map { e -> String in 
+                let python = try expression(e, &scope, path)
+                return python == "None" ? "" : python
+            }
+            if bounds.count == 1 { bounds.insert("", at: 0) }
+            if bounds.count == 3, bounds[2].isEmpty { bounds.removeLast() }
+            return bounds.joined(separator: ":")
+        }
+        return try expression(key, &scope, path)
     }
 
     /// Tensor methods whose PyTorch meaning is Mino's (shape moves and conversions).

@@ -11,12 +11,13 @@ public protocol Module: AnyObject {
     /// Every buffer with its path (`1.running_mean`): state that is saved and loaded
     /// with the parameters but is not trained (PyTorch's `named_buffers`). None by default.
     var namedBuffers: [(name: String, tensor: Tensor)] { get }
+    /// What a checkpoint holds (PyTorch's `state_dict`): by default the parameters, then the buffers.
+    var stateDict: [(name: String, tensor: Tensor)] { get }
 }
 
 extension Module {
     public var namedBuffers: [(name: String, tensor: Tensor)] { [] }
 
-    /// What a checkpoint holds (PyTorch's `state_dict`): the parameters, then the buffers.
     public var stateDict: [(name: String, tensor: Tensor)] { namedParameters + namedBuffers }
 
     /// The parameters, in the order of ``namedParameters``.

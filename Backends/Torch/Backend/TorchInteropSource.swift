@@ -146,11 +146,10 @@ import torch.nn.functional as F
 _OPERATORS = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
               operator.matmul: "@", operator.pow: "**", operator.neg: "-", operator.iadd: "+", operator.imul: "*"}
 _ACTIVATIONS = (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.Identity)
-# Layers the .mu language has no component for yet (recurrent layers return tuples; batch
-# norm's running statistics are buffers, not yet in Mino's state dicts).
+# Layers the .mu language has no component for yet.
 _WAITING = tuple(getattr(nn, n) for n in (
-    "Conv3d", "ConvTranspose2d", "MaxPool1d", "BatchNorm1d", "BatchNorm2d", "GroupNorm", "LSTM", "GRU", "RNN",
-    "LSTMCell", "GRUCell", "MultiheadAttention") if hasattr(nn, n))
+    "Conv3d", "ConvTranspose2d", "MaxPool1d", "GroupNorm", "LSTMCell", "GRUCell", "MultiheadAttention") if hasattr(nn, n))
+_RECURRENT = (nn.LSTM, nn.GRU, nn.RNN)
 
 
 def _mu_tuple(values):
@@ -217,6 +216,8 @@ class Importer:
             return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
         if isinstance(v, torch.dtype):
             return str(v)
+        if isinstance(v, slice):
+            return "(slice %s %s %s)" % (self.constant(v.start, where), self.constant(v.stop, where), self.constant(v.step, where))
         if isinstance(v, tuple):
             return "(, " + " ".join(self.constant(x, where) for x in v) + ")"
         if isinstance(v, list):
@@ -252,6 +253,10 @@ class Importer:
         if t is nn.LayerNorm and m.bias is not None or (t is nn.LayerNorm and not m.elementwise_affine):
             return "(torch.nn.LayerNorm :normalized_shape %s :eps %r :elementwise_affine %s)" % (
                 _mu_tuple(m.normalized_shape), float(m.eps), m.elementwise_affine)
+        if t in (nn.BatchNorm1d, nn.BatchNorm2d) and m.affine and m.track_running_stats and m.momentum is not None:
+            # Its buffers (running_mean, running_var, num_batches_tracked) go to the weights file.
+            return "(torch.nn.%s :num_features %d :eps %r :momentum %r)" % (
+                t.__name__, m.num_features, float(m.eps), float(m.momentum))
         if t is nn.Embedding and m.max_norm is None:
             pad = "" if m.padding_idx is None else " :padding_idx %d" % m.padding_idx
             return "(torch.nn.Embedding :num_embeddings %d :embedding_dim %d%s)" % (m.num_embeddings, m.embedding_dim, pad)
@@ -261,6 +266,10 @@ class Importer:
             return "(torch.nn.LeakyReLU :negative_slope %r)" % float(m.negative_slope)
         if t is nn.ELU:
             return "(torch.nn.ELU :alpha %r)" % float(m.alpha)
+        if t in _RECURRENT and not m.bidirectional and m.proj_size == 0 and (m.dropout == 0 or m.num_layers == 1):
+            kind = "" if t is not nn.RNN else " :nonlinearity \"%s\"" % m.nonlinearity
+            return "(torch.nn.%s :input_size %d :hidden_size %d :num_layers %d%s :bias %s :batch_first %s)" % (
+                t.__name__, m.input_size, m.hidden_size, m.num_layers, kind, m.bias, m.batch_first)
         if t is nn.Sequential:
             parts = [self.layer(c) for c in m]
             if all(p is not None for p in parts):
@@ -272,6 +281,12 @@ class Importer:
         made = self.layer(m)
         if made is not None:
             return made
+        if isinstance(m, _RECURRENT):
+            unsupported = [what for what, on in (("bidirectional=True", m.bidirectional), ("proj_size=%d" % m.proj_size, m.proj_size),
+                                                 ("dropout=%r between layers" % m.dropout, m.dropout)) if on]
+            self.problems.append("%s (%s): %s has no Mino layer (Mino's %s is one-directional, without projection or dropout)"
+                                 % (path, type(m).__name__, ", ".join(unsupported), type(m).__name__))
+            return "None"
         if isinstance(m, _WAITING):
             self.problems.append("%s (%s): not supported yet: the .mu language has no %s layer component yet "
                                  "(the Model layer has one; import maps Linear, activations, Dropout and Sequential)"
@@ -343,7 +358,15 @@ class Importer:
                     text = "(%s %s)" % (_symbol(node.target), args)
             elif node.op == "call_function":
                 f = node.target
-                if f in _AS_METHOD and ("torch." + _AS_METHOD[f] in self.ops or _AS_METHOD[f] in self.methods):
+                if f is operator.getitem:
+                    # A tuple's item (a recurrent layer's (output, (h, c))) or a tensor's index: .mu's get.
+                    index = positional[1] if len(positional) == 2 else None
+                    parts = index if isinstance(index, tuple) else (index,)
+                    if any(p is None for p in parts):
+                        # Python's None adds an axis; .mu's get keeps one whole there.
+                        self.problems.append("%s: indexing with None (a new axis) has no Mino spelling; use unsqueeze" % where)
+                    text = "(get %s)" % args
+                elif f in _AS_METHOD and ("torch." + _AS_METHOD[f] in self.ops or _AS_METHOD[f] in self.methods):
                     text = "(.%s %s)" % (_AS_METHOD[f], args)
                 elif f in _OPERATORS:
                     text = "(%s %s)" % (_OPERATORS[f], args)
