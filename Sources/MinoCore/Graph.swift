@@ -95,8 +95,9 @@ public struct Graph {
                 grads[id] = nil  // no longer needed: free it early
                 guard let derivative = op.definition.derivative else { continue }
                 let needs = Graph.needs(op.inputs)
-                let context = DerivativeContext(inputs: op.inputs, output: variable, upstream: upstream,
+                var context = DerivativeContext(inputs: op.inputs, output: variable, upstream: upstream,
                                                 attributes: op.attributes, needsGradient: needs, saved: op.saved)
+                context.retainsGraph = retainGraph ?? createGraph
                 let inputGrads = try derivative(context)
                 for (slot, input) in op.inputs.enumerated() where needs[slot] {
                     guard slot < inputGrads.count, var g = inputGrads[slot] else { continue }

@@ -146,6 +146,9 @@ public struct DerivativeContext {
     /// registered ops, whose derivatives are rules over `inputs` and `output`;
     /// the foreign graph of an op computed outside Mino (``Dispatch/applyForeign(_:_:forward:)``).
     public let saved: AnyObject?
+    /// Whether this backward pass keeps the graph for another (`retainGraph`): when not,
+    /// a foreign derivative may free what its forward saved as it goes, as PyTorch does.
+    public var retainsGraph = true
 }
 
 /// One op, declared once: its names, signature, shape and dtype rule, the

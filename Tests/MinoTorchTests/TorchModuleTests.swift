@@ -92,6 +92,28 @@ final class TorchModuleTests: XCTestCase {
         }
     }
 
+    /// A backward pass that keeps Mino's graph keeps torch's too: a second pass through the
+    /// module adds the same gradients again. One that does not keep it lets torch free the
+    /// module's saved activations as it goes (as `loss.backward()` does); a second pass
+    /// through it is then Mino's clear error, never a Python crash.
+    func testRetainGraphReachesTorch() throws {
+        _ = try python()
+        for backend: any Backend in [ReferenceBackend(), try requireTorchBackend()] {
+            let net = try TorchModule(file: TorchModuleTests.lenetPath, className: "MyModel", on: backend)
+            let x = try Tensor.randn([2, 1, 32, 32], generator: RandomGenerator(seed: 3), on: backend)
+            let loss = try net(x).sum()
+            try loss.backward(retainGraph: true)
+            let once = try net.parameters.map { try $0.grad!.doubles() }
+            try loss.backward()
+            for (a, b) in zip(try net.parameters.map { try $0.grad!.doubles() }, once) {
+                assertClose(a, b.map { 2 * $0 }, 1e-6, "\(backend.name): the retained pass adds the gradient again")
+            }
+            XCTAssertThrowsError(try loss.backward()) { error in
+                XCTAssertEqual((error as? MinoError)?.kind, .autodiff, "\(error)")
+            }
+        }
+    }
+
     /// Mino's optimizers update the parameters in place; the module sees the new
     /// values (its own memory on the torch backend, after syncToTorch elsewhere).
     func testMinoOptimizersUpdateTheModule() throws {

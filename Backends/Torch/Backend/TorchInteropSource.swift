@@ -104,17 +104,18 @@ def forward(module, names, tensors, needs, n_inputs, record):
     return out, leaves
 
 
-def backward(out, leaves, upstream, needs):
+def backward(out, leaves, upstream, needs, retain):
     """The vector-Jacobian product upstream · ∂out/∂leaf for each leaf Mino needs (None elsewhere).
 
-    retain_graph: Mino's tape may run backward through the same call again,
-    so torch's graph lives as long as Mino's operation holds it.
+    retain: Mino's backward keeps its graph for another pass, so torch's must stay too;
+    otherwise torch frees the saved activations as it goes (as loss.backward() does),
+    and their memory serves the gradients at once instead of going back to the system.
     """
     wanted = [i for i, (l, n) in enumerate(zip(leaves, needs)) if n and l.requires_grad]
     grads = [None] * len(leaves)
     if not wanted or not out.requires_grad:
         return grads
-    found = torch.autograd.grad(out, [leaves[i] for i in wanted], upstream, retain_graph=True, allow_unused=True)
+    found = torch.autograd.grad(out, [leaves[i] for i in wanted], upstream, retain_graph=bool(retain), allow_unused=True)
     for i, g in zip(wanted, found):
         # Unused by the forward: its gradient is zero, as Mino's tape would give.
         grads[i] = torch.zeros_like(leaves[i]) if g is None else g

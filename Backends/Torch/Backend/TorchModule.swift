@@ -132,7 +132,8 @@ public final class TorchModule {
             }
             let upstream = try bridge.torchTensor(c.upstream)
             let grads = try bridge.call("\(className) backward (torch.autograd)", "backward",
-                                        [saved.output, saved.leaves, upstream, PythonList(c.needsGradient)]).toArray()
+                                        [saved.output, saved.leaves, upstream, PythonList(c.needsGradient),
+                                         c.retainsGraph]).toArray()
             guard grads.count == c.inputs.count else {
                 throw MinoError(.backend, "torch:\(className): backward gave \(grads.count) gradients for \(c.inputs.count) inputs")
             }
