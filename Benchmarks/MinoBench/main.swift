@@ -11,6 +11,8 @@ import Mino
 // `mino-bench train-child ...` is the child process that runs one training loop,
 // `matmul-child` the one that times products on one BLAS library (MINO_BLAS),
 // `blas-info` the one that describes that library;
+// `mino-bench interop-profile mu|torch [STEPS]` runs one side of the interop row alone and
+// prints its CPU time and page faults per step;
 // `mino-bench tiny-loop BACKEND N` runs the tiny forward+backward N times, untimed,
 // for profilers (valgrind --tool=callgrind, perf).
 
@@ -27,6 +29,8 @@ do {
         try LanguageBench.muTrainChild(Array(arguments.dropFirst()))
     } else if arguments.first == "interop-lenet-child" {
         try InteropBench.lenetChild(Array(arguments.dropFirst()))
+    } else if arguments.first == "interop-profile" {
+        try InteropProfile.run(Array(arguments.dropFirst()))
     } else if arguments.first == "tiny-loop" {
         try TinyBench.loop(Array(arguments.dropFirst()))
     } else {
