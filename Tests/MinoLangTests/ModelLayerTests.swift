@@ -119,4 +119,35 @@ final class ModelLayerTests: XCTestCase {
         XCTAssertEqual(output.count, expected.count)
         for (a, b) in zip(output, expected) { XCTAssertEqual(a, b, accuracy: 1e-5) }
     }
+
+    /// `nn.LSTM`, `nn.GRU`, `nn.RNN` return PyTorch's tuples and take an initial state:
+    /// two halves of a sequence, the second from the first's final state, give the whole.
+    func testRecurrentLayersReturnTuplesAndTakeAState() throws {
+        let (interpreter, _) = try LangTestSupport.interpreter("reference", seed: 4)
+        try interpreter.evaluate(source: """
+            (import torch [torch.nn :as nn])
+            (setv lstm (nn.LSTM 3 4 :num_layers 2) gru (nn.GRU 3 4 :batch_first True) x (torch.randn 5 2 3))
+            (setv whole (lstm x) first (lstm (get x (slice 0 2))) second (lstm (get x (slice 2 None)) (get first 1)))
+            (setv g (gru (.transpose x 0 1)))
+            """)
+        XCTAssertEqual(try interpreter.evaluate(source: "(str lstm)").str, "LSTM(3, 4, num_layers=2)")
+        XCTAssertEqual(try interpreter.evaluate(source: "(str gru)").str, "GRU(3, 4, batch_first=True)")
+        XCTAssertEqual(try interpreter.evaluate(source: "(str (nn.RNN 3 4 :nonlinearity \"relu\" :bias False))").str,
+                       "RNN(3, 4, bias=False)")
+        XCTAssertEqual(try interpreter.evaluate(source: "(. (get (get whole 1) 1) shape)").str,
+                       try interpreter.evaluate(source: "(. (get (get whole 1) 0) shape)").str)
+        let expected = try XCTUnwrap(interpreter.evaluate(source: "(get (get whole 0) (slice 2 None))").tensor).floats()
+        let continued = try XCTUnwrap(interpreter.evaluate(source: "(get second 0)").tensor).floats()
+        for (a, b) in zip(continued, expected) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        XCTAssertEqual(try interpreter.evaluate(source: "(len g)").repr, "2", "a GRU gives (, output h)")
+        XCTAssertEqual(try XCTUnwrap(interpreter.evaluate(source: "(get g 1)").tensor).shape, [1, 2, 4])
+        XCTAssertEqual(try interpreter.evaluate(source: "(len (list (.parameters lstm)))").repr, "8", "4 per layer")
+        let bad = LangTestSupport.eval("""
+            (import torch [torch.nn :as nn])
+            ((nn.LSTM 3 4) (torch.randn 5 2 3) (torch.zeros 1 2 4))
+            """)
+        XCTAssertTrue(bad.contains("hx must be a pair (, h0 c0) of tensors"), bad)
+        let twoWay = LangTestSupport.eval("(import torch [torch.nn :as nn]) (nn.LSTM 3 4 :bidirectional True)")
+        XCTAssertTrue(twoWay.contains("bidirectional=True is not supported"), twoWay)
+    }
 }
