@@ -25,6 +25,16 @@ final class TorchInteropLayerTests: XCTestCase {
 
                 def forward(self, x):
                     return self.lstm(x)[0]
+
+
+            class Plain(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.norm = nn.BatchNorm1d(4, affine=False, momentum=None)
+                    self.register_buffer("offset", torch.ones(4))
+
+                def forward(self, x):
+                    return self.norm(x) + self.offset
             """
     }
 
@@ -185,5 +195,9 @@ final class TorchInteropLayerTests: XCTestCase {
         let twoWay = message { try TorchImport.write(file: self.path("models.py"), className: "TwoWay", out: self.path("b.mu")) }
         XCTAssertTrue(twoWay.contains("models.py:TwoWay.lstm (LSTM): bidirectional=True, dropout=0.1 between layers has no Mino layer"),
                       twoWay)
+        let plain = message { try TorchImport.write(file: self.path("models.py"), className: "Plain", out: self.path("b.mu")) }
+        XCTAssertTrue(plain.contains("2 nodes cannot be written"), plain)
+        XCTAssertTrue(plain.contains("models.py:Plain.norm (BatchNorm1d): affine=False, momentum=None has no Mino layer"), plain)
+        XCTAssertTrue(plain.contains("reads the buffer offset"), plain)
     }
 }

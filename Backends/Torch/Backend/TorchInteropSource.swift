@@ -288,6 +288,13 @@ class Importer:
             self.problems.append("%s (%s): %s has no Mino layer (Mino's %s is one-directional, without projection or dropout)"
                                  % (path, type(m).__name__, ", ".join(unsupported), type(m).__name__))
             return "None"
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            unsupported = [what for what, on in (("affine=False", not m.affine),
+                                                 ("track_running_stats=False", not m.track_running_stats),
+                                                 ("momentum=None", m.momentum is None)) if on]
+            self.problems.append("%s (%s): %s has no Mino layer (Mino's batch norm is affine, with running statistics "
+                                 "and a momentum)" % (path, type(m).__name__, ", ".join(unsupported)))
+            return "None"
         if isinstance(m, _WAITING):
             self.problems.append("%s (%s): not supported yet: the .mu language has no %s layer component yet "
                                  "(the Model layer has one; import maps Linear, activations, Dropout and Sequential)"
@@ -345,7 +352,8 @@ class Importer:
                 if node.target in own:
                     expr[node] = _symbol(node.target)
                 elif node.target in buffers:
-                    self.problems.append("%s: the buffer %s is not supported (Mino's state has parameters only)" % (where, node.target))
+                    self.problems.append("%s: reads the buffer %s: a mu's own state is parameters only (buffers come "
+                                         "with built-in layers such as BatchNorm2d)" % (where, node.target))
                     expr[node] = "None"
                 else:
                     self.problems.append("%s: reads %s, which is not a parameter of %s itself" % (where, node.target, cls))
