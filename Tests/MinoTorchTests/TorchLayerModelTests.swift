@@ -37,12 +37,14 @@ final class TorchLayerModelTests: XCTestCase {
         if not index:
             grads["input"] = xt.grad.reshape(-1).tolist()
         buffers = {n: b.reshape(-1).tolist() for n, b in model.named_buffers() if b.dtype == torch.float64}
+        counts = {n: int(b) for n, b in model.named_buffers() if b.dtype == torch.int64}
+        keys = list(model.state_dict().keys())
         model.eval()
         with torch.no_grad():
             evaluated = model(xt)
             if isinstance(evaluated, tuple):
                 evaluated = evaluated[0]
-        return out.reshape(-1).tolist(), grads, buffers, evaluated.reshape(-1).tolist()
+        return out.reshape(-1).tolist(), grads, buffers, evaluated.reshape(-1).tolist(), keys, counts
     """
 
     /// Runs `model` (Mino) and `pytorch` (a Python expression building the same `nn.Module`)
@@ -92,6 +94,12 @@ final class TorchLayerModelTests: XCTestCase {
             close(try t.doubles(), try parts[2].item(n).toArray(of: Double.self), "buffer \(n)")
         }
         close(try evaluated.doubles(), try parts[3].toArray(of: Double.self), "eval-mode output")
+        // The state dict has PyTorch's keys (buffers included), and the batch counts agree.
+        XCTAssertEqual(Set(model.stateDict.map(\.name)), Set(try parts[4].toArray(of: String.self)),
+                       "\(name): state dict keys", file: file, line: line)
+        for (n, t) in model.namedBuffers where t.dtype == .int64 {
+            XCTAssertEqual(try t.int64s(), [Int64(try parts[5].item(n).toInt())], "\(name) buffer \(n)", file: file, line: line)
+        }
     }
 
     func input(_ shape: Shape, seed: UInt64) throws -> Tensor {
