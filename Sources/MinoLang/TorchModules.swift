@@ -44,6 +44,7 @@ final class TorchModuleObject: ModuleValue {
     }
 
     var ownParameters: [(name: String, tensor: Tensor)] { module.namedParameters }
+    var ownBuffers: [(name: String, tensor: Tensor)] { module.namedBuffers }
     var childModules: [(name: String, module: ModuleValue)] { [] }
 
     var training: Bool {

@@ -179,4 +179,42 @@ final class TorchExportTests: XCTestCase {
         let worst = zip(actual, expected).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 1
         XCTAssertLessThan(worst, 1e-5)
     }
+
+    /// A torch-module with batch norm inside a mu model: its buffers are in the model's state
+    /// dict (`net.bn.running_mean` …), so the exported file loads Mino's weights strictly and,
+    /// after Mino trained a few batches, gives the same eval-mode outputs.
+    func testATorchModuleChildWithBuffersExportsAndLoadsStrictly() throws {
+        let python = try requireTorch()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mino-export-bn-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("""
+            import torch
+            class Norm(torch.nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = torch.nn.Linear(6, 4)
+                    self.bn = torch.nn.BatchNorm1d(4)
+                def forward(self, x):
+                    return self.bn(self.fc(x))
+            """.utf8).write(to: dir.appendingPathComponent("norm.py"))
+        let (interpreter, _) = try LangTestSupport.interpreter("reference")
+        try interpreter.evaluate(source: """
+            (require [mino.mu [*]])
+            (import torch [torch.nn :as nn])
+            (setv model (bind (mu [x net head] (head (torch.relu (net x)))) :net (torch-module "norm.py" "Norm") :head (nn.Linear 4 2)))
+            (for [i (range 3)] (model (* (torch.randn 8 6) (+ i 1))))
+            (.eval model)
+            (setv x (torch.randn 5 6))
+            """, file: dir.appendingPathComponent("model.mu").path)
+        guard case .object(let model as ModuleValue)? = interpreter.globals.value("model"),
+              let x = interpreter.globals.value("x")?.tensor else { return XCTFail("no model") }
+        XCTAssertEqual(model.stateDict.map(\.name), ["net.fc.weight", "net.fc.bias", "net.bn.weight", "net.bn.bias",
+                                                     "net.bn.running_mean", "net.bn.running_var", "net.bn.num_batches_tracked",
+                                                     "head.weight", "head.bias"])
+        let g = try exportAndLoad(model, python)
+        try python.run("net.eval()", globals: g)
+        XCTAssertEqual(try python.evaluate("int(net.net.bn.num_batches_tracked)", globals: g).toInt(), 3)
+        try compare(model, x, python, g, "torch-module with batch norm")
+    }
 }

@@ -157,6 +157,47 @@ final class TorchModuleTests: XCTestCase {
         XCTAssertEqual(try a(x).floats(), try b(x).floats())
     }
 
+    /// A module with batch norm: its buffers are Mino tensors under PyTorch's names, updated
+    /// by training forwards as plain PyTorch updates its own (on every backend), used in eval
+    /// mode, and saved and loaded by checkpoints with the parameters.
+    func testBatchNormBuffersFollowPlainPyTorch() throws {
+        let (python, g) = try python()
+        let source = "import torch\nclass Net(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+            + "        self.conv = torch.nn.Conv2d(2, 3, 3)\n        self.bn = torch.nn.BatchNorm2d(3, momentum=0.3)\n"
+            + "    def forward(self, x):\n        return self.bn(self.conv(x))\n"
+        for backend: any Backend in [ReferenceBackend(), try requireTorchBackend()] {
+            let net = try TorchModule(python: source, className: "Net", seed: 4, on: backend)
+            XCTAssertEqual(net.namedBuffers.map(\.name), ["bn.running_mean", "bn.running_var", "bn.num_batches_tracked"])
+            XCTAssertEqual(net.stateDict.count, 7)
+            try g.setItem("net", try net.torchModule)
+            try python.run("oracle = copy.deepcopy(net)\nxs = [torch.randn(4, 2, 5, 5) * (i + 1) for i in range(2)]", globals: g)
+            for i in 0..<2 {
+                try python.run("oracle(xs[\(i)]).sum().backward()", globals: g)
+                let x = try TorchModuleTests.tensor(try python.evaluate("xs[\(i)]", globals: g), on: backend, requiresGrad: false)
+                try net(x).sum().backward()
+            }
+            for (name, buffer) in net.namedBuffers {
+                let expected = try python.evaluate("oracle.get_buffer('\(name)').double().flatten().tolist()", globals: g)
+                assertClose(try buffer.doubles(), try expected.toArray(of: Double.self), 1e-6, "\(backend.name) \(name)")
+            }
+            try net.setTraining(false)
+            try python.run("oracle.eval()", globals: g)
+            let x = try TorchModuleTests.tensor(try python.evaluate("xs[0]", globals: g), on: backend, requiresGrad: false)
+            assertClose(try net(x).doubles(), try floats(try python.evaluate("oracle(xs[0])", globals: g)), 1e-5,
+                        "\(backend.name) eval output, from the running statistics")
+
+            // A checkpoint carries the buffers: a fresh module given it computes the same eval output.
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("bn-\(UUID().uuidString).safetensors")
+            defer { try? FileManager.default.removeItem(at: url) }
+            try Checkpoint.save(net, to: url)
+            XCTAssertEqual(try Safetensors(contentsOf: url).tensors["bn.num_batches_tracked"]?.int64s, [2])
+            let fresh = try TorchModule(python: source, className: "Net", seed: 5, on: backend)
+            try Checkpoint.load(url, into: fresh)
+            try fresh.setTraining(false)
+            assertClose(try fresh(x).doubles(), try net(x).doubles(), 1e-6, "\(backend.name) loaded module")
+        }
+    }
+
     /// A live torch.nn.Module made in Python; a forward that returns a tuple is a clear error.
     func testALiveModuleAndAForwardThatReturnsNoTensor() throws {
         let (python, g) = try python()

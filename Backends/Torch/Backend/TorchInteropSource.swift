@@ -83,6 +83,12 @@ def parameters(module):
     return [(n, p.detach()) for n, p in module.named_parameters()]
 
 
+def buffers(module):
+    """(name, tensor) for every buffer in the state dict (not those registered persistent=False), same memory."""
+    kept = set(module.state_dict().keys())
+    return [(n, b) for n, b in module.named_buffers() if n in kept]
+
+
 def forward(module, names, tensors, needs, n_inputs, record):
     """The module's forward on `tensors` (inputs, then parameters under `names`).
 
@@ -123,10 +129,12 @@ def backward(out, leaves, upstream, needs, retain):
 
 
 def write_parameters(module, names, tensors):
-    """Copies Mino's parameter values into the module's own (skipping those that are the same memory)."""
+    """Copies Mino's parameter and buffer values into the module's own (skipping those that are the same memory)."""
+    own = dict(module.named_parameters())
+    own.update(module.named_buffers())
     with torch.no_grad():
         for n, t in zip(names, tensors):
-            p = module.get_parameter(n)
+            p = own[n]
             if p.data_ptr() != t.data_ptr() or p.shape != t.shape:
                 p.copy_(t)
 

@@ -50,6 +50,10 @@ public final class TorchModule {
     public let namedParameters: [(name: String, tensor: Tensor)]
     /// The parameters, in the order of ``namedParameters``.
     public var parameters: [Tensor] { namedParameters.map(\.tensor) }
+    /// Every buffer of the module's `state_dict` (batch norm's running statistics) under its
+    /// PyTorch name: Mino tensors passed to each forward beside the parameters, so they are
+    /// saved, loaded and updated (in training mode) as the module's own would be.
+    public let namedBuffers: [(name: String, tensor: Tensor)]
 
     let bridge: TorchBridge
     let op: OpDefinition
@@ -114,9 +118,19 @@ public final class TorchModule {
         self.origin = origin
         self.backend = target
         self.className = className
+        var buffers: [(String, Tensor)] = []
+        for pair in try bridge.call(className, "buffers", [module]).toArray() {
+            let items = try pair.toArray()
+            guard items.count == 2 else { throw MinoError(.backend, "torch module: bad buffer list") }
+            let name = try items[0].toString()
+            let tensor = try bridge.minoTensor(items[1], on: target, requiresGrad: false)
+            tensor.name = name
+            buffers.append((name, tensor))
+        }
         self.namedParameters = named
+        self.namedBuffers = buffers
         self.bridge = bridge
-        self.names = try PythonList(named.map { $0.0 }).pythonObject()
+        self.names = try PythonList((named + buffers).map { $0.0 }).pythonObject()
         self.op = TorchModule.definition(className, bridge)
     }
 
@@ -163,13 +177,21 @@ public final class TorchModule {
             throw MinoError(.backend, "\(className).forward: an input is on \(x.backend.name), the module's "
                             + "parameters on \(backend.name); move it with `to(_:)`")
         }
-        let all = inputs + parameters
+        let all = inputs + parameters + namedBuffers.map(\.tensor)
         let count = inputs.count
         return try Dispatch.applyForeign(op, all) { tensors, recording in
             let torchTensors = try tensors.map { try bridge.torchTensor($0) }
             let needs = tensors.map { recording && $0.requiresGrad }
             let result = try bridge.call("\(className).forward", "forward",
                                          [module, names, PythonList(torchTensors), PythonList(needs), count, recording])
+            // Buffers the forward updated in place (training batch norm): on the torch backend that
+            // was Mino's own memory; elsewhere it was a copy, whose new values come back.
+            if !namedBuffers.isEmpty, !(backend is TorchBackend), isTraining {
+                let first = count + namedParameters.count
+                for (i, (_, buffer)) in namedBuffers.enumerated() {
+                    try buffer.assign(try bridge.minoTensor(torchTensors[first + i], on: backend, requiresGrad: false))
+                }
+            }
             let output = try result.item(0)
             let mino = try bridge.minoTensor(try output.callMethod("detach"), on: backend, requiresGrad: false)
             return (mino, recording ? SavedCall(output: output, leaves: try result.item(1)) : nil)
@@ -178,9 +200,9 @@ public final class TorchModule {
 
     public func callAsFunction(_ input: Tensor) throws -> Tensor { try self([input]) }
 
-    /// Writes Mino's parameter values into the module's own (a no-op where they share memory).
+    /// Writes Mino's parameter and buffer values into the module's own (a no-op where they share memory).
     public func syncToTorch() throws {
-        let values = try parameters.map { try bridge.torchTensor($0) }
+        let values = try (namedParameters + namedBuffers).map { try bridge.torchTensor($0.tensor) }
         _ = try bridge.call(className, "write_parameters", [module, names, PythonList(values)])
     }
 
