@@ -20,11 +20,8 @@ final class TorchRuntime: @unchecked Sendable {
     let cudaAvailable: Bool
     let cudaDeviceCount: Int
 
-    let unary: [UnaryKernel: PythonObject]
-    let binary: [BinaryKernel: PythonObject]
-    let reduce: [ReduceKernel: PythonObject]
-    let fused: [FusedKernel: PythonObject]
-    private let primitives: [String: PythonObject]
+    /// Each kernel's torch function and the call it makes (from the op registry).
+    private let kernels: [BackendKernel: (function: PythonObject, call: TorchCall)]
     private let support: [String: PythonObject]
     /// `torch.float32`, `torch.float64`, `torch.int64`, by ``DType/ordinal``.
     private let dtypes: [PythonObject]
@@ -54,11 +51,7 @@ final class TorchRuntime: @unchecked Sendable {
         self.python = python
         self.torch = torch
         self.support = support
-        unary = try TorchOpTable.unary.mapValues(resolve)
-        binary = try TorchOpTable.binary.mapValues(resolve)
-        reduce = try TorchOpTable.reduce.mapValues(resolve)
-        fused = try TorchOpTable.fused.mapValues(resolve)
-        primitives = try TorchOpTable.primitives.mapValues(resolve)
+        kernels = try TorchOpTable.kernels().mapValues { call in (try resolve(call.function), call) }
         // The dtype table's own spelling, `torch.float32`.
         dtypes = try DType.allCases.map { try torch.attribute(String($0.info.torchName.dropFirst("torch.".count))) }
         version = try facts[0].toString()
@@ -69,10 +62,17 @@ final class TorchRuntime: @unchecked Sendable {
     /// The torch dtype object of a Mino dtype.
     func dtype(_ dtype: DType) -> PythonObject { dtypes[dtype.ordinal] }
 
-    /// A function of ``TorchOpTable/primitives``.
-    func primitive(_ name: String) throws -> PythonObject {
-        guard let f = primitives[name] else { throw MinoError(.backend, "torch backend: no kernel '\(name)'") }
-        return f
+    /// The torch function of a kernel.
+    @inline(__always)
+    func function(_ kernel: BackendKernel) throws -> PythonObject {
+        guard let entry = kernels[kernel] else { throw MinoError(.backend, "torch backend: no kernel '\(kernel)'") }
+        return entry.function
+    }
+
+    /// The torch function of a kernel and the call its op declares.
+    func call(_ kernel: BackendKernel) throws -> (function: PythonObject, call: TorchCall) {
+        guard let entry = kernels[kernel] else { throw MinoError(.backend, "torch backend: no kernel '\(kernel)'") }
+        return entry
     }
 
     /// A function of ``TorchOpTable/support``.
