@@ -27,7 +27,7 @@ let core: [Target] = [
     .target(name: "MinoCore", path: "Sources/MinoCore", swiftSettings: swift5),
 
     // Host memory shared by the CPU backends: strided storages, transfers, loops.
-    .target(name: "MinoCPU", dependencies: ["MinoCore"], path: "Backends/CPU", swiftSettings: swift5),
+    .target(name: "MinoCPU", dependencies: ["MinoCore", realModule], path: "Backends/CPU", swiftSettings: swift5),
 
     // The pure-Swift reference backend, the oracle.
     .target(name: "MinoReference", dependencies: ["MinoCore", "MinoCPU", realModule],
