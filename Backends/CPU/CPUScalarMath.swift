@@ -74,6 +74,8 @@ public enum CPUScalarMath {
         case .sigmoid: return vectorized ? body { vectorSigmoid($0) } : body { sigmoid($0) }
         case .tanh: return body { T.tanh($0) }
         case .erf: return body { T.erf($0) }
+        case .sin: return body { T.sin($0) }
+        case .cos: return body { T.cos($0) }
         }
     }
 

@@ -21,7 +21,7 @@ public struct Operand {
 
 /// Elementwise ops of one operand.
 public enum UnaryKernel: String, CaseIterable, Sendable {
-    case neg, exp, log, sqrt, abs, sign, relu, sigmoid, tanh, erf
+    case neg, exp, log, sqrt, abs, sign, relu, sigmoid, tanh, erf, sin, cos
 }
 
 /// Elementwise ops of two operands, broadcast by NumPy's rule.

@@ -67,6 +67,15 @@ extension Ops {
         let x = c.inputs[0]
         return try c.upstream * (x * x).neg().exp() * (2 / Double.pi.squareRoot())
     }
+
+    public static let sin: OpDefinition = unary(.sin, torch: "torch.sin", aliases: ["torch.sin"], summary: "sine") { c in
+        try c.upstream * Dispatch.apply(Ops.cos, [c.inputs[0]])
+    }
+
+    public static let cos: OpDefinition = unary(.cos, torch: "torch.cos", aliases: ["torch.cos"], summary: "cosine") { c in
+        // cos' = −sin
+        try (c.upstream * Dispatch.apply(Ops.sin, [c.inputs[0]])).neg()
+    }
 }
 
 // MARK: - Binary
