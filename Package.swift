@@ -40,7 +40,7 @@ let core: [Target] = [
             linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
 
     // The BLAS backend: gemm for products, vectorised Swift loops elsewhere.
-    .target(name: "MinoBLAS", dependencies: ["MinoCore", "MinoCPU", "MinoReference", "CBLAS", realModule],
+    .target(name: "MinoBLAS", dependencies: ["MinoCore", "MinoCPU", "CBLAS", realModule],
             path: "Backends/BLAS/Sources", swiftSettings: swift5),
 
     // The C API of CPython, loaded at run time with dlopen: no Python.h,

@@ -1,10 +1,9 @@
 import MinoCore
 import MinoCPU
-import MinoReference
 import RealModule
 
 // Elementwise kernels: float32 and float64 run the vectorised loops of
-// `BLASLoops`; int64 (indices, counts) goes to the reference kernels.
+// `BLASLoops`; int64 (indices, counts) runs the shared CPU kernels.
 
 extension BLASBackend {
     public func unary(_ kernel: UnaryKernel, _ x: Operand) throws -> any BackendStorage {
@@ -12,7 +11,7 @@ extension BLASBackend {
         switch s.dtype {
         case .float32: return BLASMath.unary(kernel, s, Float.self)
         case .float64: return BLASMath.unary(kernel, s, Double.self)
-        case .int64: return try reference.unary(kernel, x)
+        case .int64: return try integerUnary(kernel, s)
         }
     }
 
@@ -21,12 +20,8 @@ extension BLASBackend {
         switch sa.dtype {
         case .float32: return BLASMath.binary(kernel, sa, sb, shape, Float.self)
         case .float64: return BLASMath.binary(kernel, sa, sb, shape, Double.self)
-        case .int64: return try reference.binary(kernel, a, b, shape: shape)
+        case .int64: return try integerBinary(kernel, sa, sb, shape: shape)
         }
-    }
-
-    public func select(_ condition: Operand, _ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {
-        try reference.select(condition, a, b, shape: shape)
     }
 
     public func cast(_ x: Operand, to dtype: DType) throws -> any BackendStorage {
@@ -39,7 +34,7 @@ extension BLASBackend {
         case (.float64, .float32):
             return BLASMath.convert(s, to: .float32, Double.self, Float.self) { Float($0) }
         default:
-            return try reference.cast(x, to: dtype)
+            return try cpuCast(x, to: dtype)
         }
     }
 }
