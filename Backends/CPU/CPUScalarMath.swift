@@ -103,12 +103,21 @@ public enum CPUScalarMath {
         case .pow: return body { pow($0, $1) }
         case .maximum: return body { maximum($0, $1) }
         case .minimum: return body { minimum($0, $1) }
-        case .equal: return body { flag($0 == $1) }
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: return comparison(kernel, body)
+        }
+    }
+
+    /// A comparison kernel (the binary tables send only those here; any other compares
+    /// for equality), 1 or 0 in the operands' type.
+    @inlinable @inline(__always)
+    public static func comparison<T: Comparable & Numeric, R>(_ kernel: BinaryKernel, _ body: ((T, T) -> T) -> R) -> R {
+        switch kernel {
         case .notEqual: return body { flag($0 != $1) }
         case .less: return body { flag($0 < $1) }
         case .lessEqual: return body { flag($0 <= $1) }
         case .greater: return body { flag($0 > $1) }
         case .greaterEqual: return body { flag($0 >= $1) }
+        default: return body { flag($0 == $1) }
         }
     }
 
@@ -122,12 +131,7 @@ public enum CPUScalarMath {
         case .pow: return body { integerPow($0, $1) }
         case .maximum: return body { Swift.max($0, $1) }
         case .minimum: return body { Swift.min($0, $1) }
-        case .equal: return body { flag($0 == $1) }
-        case .notEqual: return body { flag($0 != $1) }
-        case .less: return body { flag($0 < $1) }
-        case .lessEqual: return body { flag($0 <= $1) }
-        case .greater: return body { flag($0 > $1) }
-        case .greaterEqual: return body { flag($0 >= $1) }
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: return comparison(kernel, body)
         case .div: return nil
         }
     }

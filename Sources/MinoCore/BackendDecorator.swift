@@ -2,7 +2,7 @@
 public enum BackendCall: Hashable, Sendable, CustomStringConvertible {
     case upload, download, full
     case kernel(BackendKernel)
-    case optimizerUpdate, addInPlace, fillInPlace
+    case optimizerUpdate
 
     /// `upload`, `unary.exp`, `fused.softmax`, `optimizerUpdate`.
     public var description: String {
@@ -12,8 +12,6 @@ public enum BackendCall: Hashable, Sendable, CustomStringConvertible {
         case .full: return "full"
         case .kernel(let k): return k.description
         case .optimizerUpdate: return "optimizerUpdate"
-        case .addInPlace: return "addInPlace"
-        case .fillInPlace: return "fillInPlace"
         }
     }
 }
@@ -25,8 +23,8 @@ public enum BackendCall: Hashable, Sendable, CustomStringConvertible {
 public protocol BackendDecorator: Backend {
     var base: any Backend { get }
     /// Called before the base runs `call`, and for the optional fast paths
-    /// (``Backend/fused(_:_:_:)``, ``Backend/optimizerUpdate(_:parameter:gradient:state:)``,
-    /// the in-place updates) only after the base ran it (returned a result, or true).
+    /// (``Backend/fused(_:_:_:)``, ``Backend/optimizerUpdate(_:parameter:gradient:state:)``)
+    /// only after the base ran it (returned a result, or true).
     /// Throwing stops the call.
     func forward(_ call: BackendCall) throws
 }
@@ -104,16 +102,6 @@ extension BackendDecorator {
                                 state: [Operand]) throws -> Bool {
         guard try base.optimizerUpdate(kernel, parameter: parameter, gradient: gradient, state: state) else { return false }
         try forward(.optimizerUpdate)
-        return true
-    }
-    public func addInPlace(_ target: Operand, _ value: Operand) throws -> Bool {
-        guard try base.addInPlace(target, value) else { return false }
-        try forward(.addInPlace)
-        return true
-    }
-    public func fillInPlace(_ target: Operand, _ value: Double) throws -> Bool {
-        guard try base.fillInPlace(target, value) else { return false }
-        try forward(.fillInPlace)
         return true
     }
 }

@@ -39,19 +39,6 @@ extension TorchBackend {
         return try boolean(done, "optimizerUpdate")
     }
 
-    public func addInPlace(_ target: Operand, _ value: Operand) throws -> Bool {
-        guard target.dtype == value.dtype, target.shape == value.shape else { return false }
-        let done = try self.value("addInPlace", try runtime.helper("addInPlace"),
-                                  [try target.torchTensor(), try value.torchTensor()])
-        return try boolean(done, "addInPlace")
-    }
-
-    public func fillInPlace(_ target: Operand, _ value: Double) throws -> Bool {
-        let fill: PythonConvertible = target.dtype.isFloatingPoint ? value : saturatingInt64(value)
-        let done = try self.value("fillInPlace", try runtime.helper("fillInPlace"), [try target.torchTensor(), fill])
-        return try boolean(done, "fillInPlace")
-    }
-
     private func boolean(_ object: PythonObject, _ op: String) throws -> Bool {
         do { return try object.toBool() } catch { throw TorchErrors.mino(error, op: op) }
     }

@@ -243,20 +243,6 @@ def adam(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled, step):
     return True
 
 
-def add_in_place(target, value):
-    if not target.is_contiguous():
-        return False
-    target.add_(value)
-    return True
-
-
-def fill_in_place(target, value):
-    if not target.is_contiguous():
-        return False
-    target.fill_(value)
-    return True
-
-
 # --- Diagnostics -----------------------------------------------------------
 
 def memory_stats():

@@ -37,15 +37,13 @@ public enum TorchOpTable {
         return calls
     }
 
-    /// Host transfer, creation, in-place updates and diagnostics.
+    /// Host transfer, creation, optimizer updates and diagnostics.
     public static let support: [String: String] = [
         "upload": "mino.upload",
         "downloadInto": "mino.download_into",
         "empty": "mino.empty",
         "sgd": "mino.sgd",
         "adam": "mino.adam",
-        "addInPlace": "mino.add_in_place",
-        "fillInPlace": "mino.fill_in_place",
         "describe": "mino.describe",
         "setThreads": "mino.set_threads",
         "memoryStats": "mino.memory_stats",
