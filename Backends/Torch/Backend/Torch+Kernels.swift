@@ -117,23 +117,34 @@ extension TorchBackend {
     /// read from `inputs` and `attributes` (what the `Backend` method was given).
     func run(_ kernel: BackendKernel, _ inputs: [Operand], _ attributes: OpAttributes = .none,
              outputShape: Shape? = nil) throws -> any BackendStorage {
-        let (f, call) = try runtime.call(kernel)
+        let entry = try runtime.kernel(kernel)
+        let f = entry.function, call = entry.call
+        // Just the tensors (most elementwise kernels): as a direct call would pass them.
+        if let n = entry.plainTensors, n <= inputs.count {
+            switch n {
+            case 1: return try tensor(kernel.opName, f, [try inputs[0].torchTensor()])
+            case 2: return try tensor(kernel.opName, f, [try inputs[0].torchTensor(), try inputs[1].torchTensor()])
+            default: return try tensor(kernel.opName, f, try inputs.prefix(n).map { try $0.torchTensor() })
+            }
+        }
         let op = kernel.opName
-        let tensors = try inputs.map { try $0.torchTensor() }
         func python(_ argument: TorchArgument) throws -> PythonConvertible? {
             switch argument {
             // The common arguments first, without the general resolution.
-            case .input(let i) where i < tensors.count: return tensors[i]
+            case .input(let i) where i < inputs.count: return try inputs[i].torchTensor()
             case .axes: return try tuple(attributes.axes)
+            case .keepDims: return attributes.keepDims
+            case .axis: return attributes.axis
+            case .outputShape where outputShape != nil: return try tuple(outputShape?.dims ?? [])
             default: break
             }
             switch argument.value(inputShapes: inputs.map(\.shape), outputShape: outputShape, attributes) {
             case .input(let i):
-                guard i < tensors.count else {
-                    throw MinoError(.backend, "torch backend: \(op) declares \(call), given \(tensors.count) tensors")
+                guard i < inputs.count else {
+                    throw MinoError(.backend, "torch backend: \(op) declares \(call), given \(inputs.count) tensors")
                 }
-                return tensors[i]
-            case .inputs(let n): return PythonList(tensors.prefix(n).map { $0 as PythonConvertible? })
+                return try inputs[i].torchTensor()
+            case .inputs(let n): return PythonList(try inputs.prefix(n).map { try $0.torchTensor() as PythonConvertible? })
             case .none: return nil
             case .integer(let v): return v
             case .integers(let v): return try tuple(v)
