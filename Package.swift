@@ -27,7 +27,7 @@ let core: [Target] = [
     .target(name: "MinoCore", path: "Sources/MinoCore", swiftSettings: swift5),
 
     // Host memory shared by the CPU backends: strided storages, transfers, loops.
-    .target(name: "MinoCPU", dependencies: ["MinoCore"], path: "Backends/CPU", swiftSettings: swift5),
+    .target(name: "MinoCPU", dependencies: ["MinoCore", realModule], path: "Backends/CPU", swiftSettings: swift5),
 
     // The pure-Swift reference backend, the oracle.
     .target(name: "MinoReference", dependencies: ["MinoCore", "MinoCPU", realModule],
@@ -40,7 +40,7 @@ let core: [Target] = [
             linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
 
     // The BLAS backend: gemm for products, vectorised Swift loops elsewhere.
-    .target(name: "MinoBLAS", dependencies: ["MinoCore", "MinoCPU", "MinoReference", "CBLAS", realModule],
+    .target(name: "MinoBLAS", dependencies: ["MinoCore", "MinoCPU", "CBLAS", realModule],
             path: "Backends/BLAS/Sources", swiftSettings: swift5),
 
     // The C API of CPython, loaded at run time with dlopen: no Python.h,

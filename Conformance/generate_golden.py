@@ -4,9 +4,8 @@
 The Swift suite derives the samples; this script never re-derives them. It
 reads the file `mino conformance --export-samples PATH` writes (each sample's
 inputs as raw arrays, its attributes, which inputs are transposed, and the
-weights W of the checked scalar sum(output * W)), runs each sample through
-the PyTorch recipe of its op (RECIPES, the one table of PyTorch equivalents),
-and writes the outputs and the gradients of sum(output * W) into the golden
+weights W of the checked scalar sum(output * W), and the PyTorch call its op
+declares in the Swift registry), runs each sample through that call, and writes the outputs and the gradients of sum(output * W) into the golden
 file the suite compares every backend against.
 
     python Conformance/generate_golden.py --samples S.safetensors --out Conformance/Golden/golden.safetensors
@@ -76,148 +75,114 @@ def write_atomically(path, data):
     os.replace(temporary, path)
 
 
-# --- the one table: each Mino op as PyTorch computes it ---------------------
-# x: the inputs (torch tensors, transposed ones as strided views), a: the
-# attributes after Mino's shape rule normalized them (axes sorted and
-# non-negative, -1 resolved). Comparisons give 1/0 in the operands' dtype,
-# as Mino's do.
+# --- the recipe of each sample ---------------------------------------------
+# Each op declares its PyTorch call once, in the Swift registry (TorchCall in
+# Sources/MinoCore/Ops+*.swift); the samples file carries it with this sample's
+# argument values: {"function": "F.conv2d", "args": [...], "kwargs": {...}},
+# an argument {"input": i}, {"inputs": n}, {"dtype": name} or a plain value.
+# Nothing here knows an op by name.
 
 
 def _cmp(f):
     # 1/0 in the dtype the operands promote to (an int64 tensor against a float number: float32).
-    return lambda x, a: f(x[0], x[1]).to(torch.result_type(x[0], x[1]))
+    return lambda a, b, shape: f(a, b).to(torch.result_type(a, b))
 
 
-def _tensor(v):
-    # torch.maximum/minimum take no Python number; a 0-d tensor of the default dtype
-    # promotes as the number would (int64 beside it: the default float dtype).
-    return v if isinstance(v, torch.Tensor) else torch.tensor(v)
+def _slices(r):
+    """Slice ranges given flat as start, end, step for each axis."""
+    return tuple(slice(r[i], r[i + 1], r[i + 2]) for i in range(0, len(r), 3))
 
 
-def _reduce(f):
-    # A scalar has no axis to reduce: the result is the value itself.
-    return lambda x, a: f(x[0], dim=a["axes"], keepdim=a["keepDims"]) if a["axes"] else x[0].clone()
-
-
-def _slices(a):
-    return tuple(slice(s, e, st) for s, e, st in a["ranges"])
-
-
-def _slice_scatter(x, a):
-    out = torch.zeros(a["shape"], dtype=x[0].dtype)
-    out[_slices(a)] = x[0]
+def _slice_scatter(src, r, shape):
+    out = torch.zeros(shape, dtype=src.dtype)
+    out[_slices(r)] = src
     return out
 
 
-def _argmax(x, a):
-    if x[0].dim() == 0:
-        return torch.zeros((), dtype=torch.int64)
-    return torch.argmax(x[0], dim=a["axis"], keepdim=a["keepDims"])
-
-
-def _lstm_cell(a, c):
+def _lstm_cell(gates, c):
     """[h' c'] of one LSTM step, gates in torch's order i f g o."""
-    i, f, g, o = a.chunk(4, dim=1)
+    i, f, g, o = gates.chunk(4, dim=1)
     cell = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
     return torch.cat([torch.sigmoid(o) * torch.tanh(cell), cell], dim=1)
 
 
-def _lstm_cell_backward(a, c, up):
+def _lstm_cell_backward(gates, c, up):
     """[d gates, d c] of _lstm_cell by torch's autograd, differentiable (create_graph)."""
     with torch.enable_grad():
-        a1 = a if a.requires_grad else a.detach().requires_grad_(True)
+        a1 = gates if gates.requires_grad else gates.detach().requires_grad_(True)
         c1 = c if c.requires_grad else c.detach().requires_grad_(True)
         da, dc = torch.autograd.grad(_lstm_cell(a1, c1), [a1, c1], grad_outputs=up, create_graph=True)
     return torch.cat([da, dc], dim=1)
 
 
-RECIPES = {
-    "neg": lambda x, a: torch.neg(x[0]),
-    "exp": lambda x, a: torch.exp(x[0]),
-    "log": lambda x, a: torch.log(x[0]),
-    "sqrt": lambda x, a: torch.sqrt(x[0]),
-    "abs": lambda x, a: torch.abs(x[0]),
-    "sign": lambda x, a: torch.sign(x[0]),
-    "relu": lambda x, a: torch.relu(x[0]),
-    "sigmoid": lambda x, a: torch.sigmoid(x[0]),
-    "tanh": lambda x, a: torch.tanh(x[0]),
-    "erf": lambda x, a: torch.erf(x[0]),
-    "add": lambda x, a: torch.add(x[0], x[1]),
-    "sub": lambda x, a: torch.sub(x[0], x[1]),
-    "mul": lambda x, a: torch.mul(x[0], x[1]),
-    "div": lambda x, a: torch.div(x[0], x[1]),
-    "pow": lambda x, a: torch.pow(x[0], x[1]),
-    "maximum": lambda x, a: torch.maximum(x[0], _tensor(x[1])),
-    "minimum": lambda x, a: torch.minimum(x[0], _tensor(x[1])),
-    "equal": _cmp(torch.eq),
-    "notEqual": _cmp(torch.ne),
-    "less": _cmp(torch.lt),
-    "lessEqual": _cmp(torch.le),
-    "greater": _cmp(torch.gt),
-    "greaterEqual": _cmp(torch.ge),
-    "where": lambda x, a: torch.where(x[0] != 0, x[1], x[2]),
-    "cast": lambda x, a: x[0].to(TORCH[a["dtype"]]),
-    "matmul": lambda x, a: torch.matmul(x[0], x[1]),
-    "sum": _reduce(torch.sum),
-    "max": _reduce(torch.amax),
-    "argmax": _argmax,
-    "reshape": lambda x, a: x[0].reshape(a["shape"]),
-    "permute": lambda x, a: x[0].permute(a["permutation"]),
-    "expand": lambda x, a: x[0].expand(a["shape"]),
-    "concat": lambda x, a: torch.cat(x, dim=a["axis"]),
-    "slice": lambda x, a: x[0][_slices(a)],
-    "sliceScatter": _slice_scatter,
-    "indexSelect": lambda x, a: torch.index_select(x[0], a["axis"], x[1]),
-    "indexAdd": lambda x, a: torch.zeros(a["shape"], dtype=x[0].dtype).index_add(a["axis"], x[1], x[0]),
-    "gather": lambda x, a: torch.gather(x[0], a["axis"], x[1]),
-    "scatterAdd": lambda x, a: torch.zeros(a["shape"], dtype=x[0].dtype).scatter_add(a["axis"], x[1], x[0]),
-    "mean": _reduce(torch.mean),
-    "transpose": lambda x, a: x[0].transpose(a["axes"][0], a["axes"][1]),
-    "stack": lambda x, a: torch.stack(x, dim=a["axis"]),
-    "softmax": lambda x, a: torch.softmax(x[0], dim=a["axis"]),
-    "logSoftmax": lambda x, a: torch.log_softmax(x[0], dim=a["axis"]),
-    "linear": lambda x, a: F.linear(x[0], x[1], x[2]),
-    "mse": lambda x, a: F.mse_loss(x[0], x[1], reduction=a["reduction"]),
-    "binaryCrossEntropyWithLogits":
-        lambda x, a: F.binary_cross_entropy_with_logits(x[0], x[1], reduction=a["reduction"]),
-    "crossEntropy": lambda x, a: F.cross_entropy(x[0], x[1], reduction=a["reduction"]),
+# The special cases, in one place: the `mino.<f>` names a TorchCall may use (the
+# torch backend's helper module defines the same names, Backends/Torch/Backend/
+# TorchHelperSource.swift), each computed here with plain differentiable torch ops.
+MINO_HELPERS = {
+    "sign": torch.sign,
+    "eq": _cmp(torch.eq), "ne": _cmp(torch.ne), "lt": _cmp(torch.lt),
+    "le": _cmp(torch.le), "gt": _cmp(torch.gt), "ge": _cmp(torch.ge),
+    "select": lambda c, a, b: torch.where(c != 0, a, b),
+    "cast": lambda x, dtype: x.to(dtype),
+    "slice_": lambda x, r: x[_slices(r)],
+    "slice_scatter": _slice_scatter,
+    "index_select": torch.index_select,
+    "index_add": lambda src, axis, idx, shape: torch.zeros(shape, dtype=src.dtype).index_add(axis, idx, src),
+    "gather": torch.gather,
+    "scatter_add": lambda src, axis, idx, shape: torch.zeros(shape, dtype=src.dtype).scatter_add(axis, idx, src),
+    "cross_entropy": lambda x, y, reduction: F.cross_entropy(x, y, reduction=reduction),
+    "mse": lambda x, y, reduction: F.mse_loss(x, y, reduction=reduction),
+    "bce_logits": lambda x, y, reduction: F.binary_cross_entropy_with_logits(x, y, reduction=reduction),
     # Mino draws the mask itself (same numbers on every backend); given the mask, dropout is this.
-    "dropout": lambda x, a: x[0] * x[1] * (1.0 / (1.0 - a["scalar"])),
-    # Layers (Sources/MinoCore/Ops+Layers.swift); the layer attributes are present when set.
-    "leakyRelu": lambda x, a: F.leaky_relu(x[0], negative_slope=a["scalar"]),
-    "elu": lambda x, a: F.elu(x[0], alpha=a["scalar"]),
-    "softplus": lambda x, a: F.softplus(x[0], beta=a["scalar"]),
-    "silu": lambda x, a: F.silu(x[0]),
-    "gelu": lambda x, a: F.gelu(x[0]),
-    "nllLoss": lambda x, a: F.nll_loss(x[0], x[1], reduction=a["reduction"]),
-    "conv2d": lambda x, a: F.conv2d(x[0], x[1], x[2], stride=a["stride"], padding=a["padding"],
-                                    dilation=a["dilation"], groups=a["groups"]),
-    "conv1d": lambda x, a: F.conv1d(x[0], x[1], x[2], stride=a["stride"], padding=a["padding"],
-                                    dilation=a["dilation"], groups=a["groups"]),
-    "convTranspose2d": lambda x, a: F.conv_transpose2d(x[0], x[1], x[2], stride=a["stride"], padding=a["padding"],
-                                                       output_padding=a["outputPadding"], groups=a["groups"],
-                                                       dilation=a["dilation"]),
-    "maxPool2d": lambda x, a: F.max_pool2d(x[0], a["kernel"], a["stride"], a["padding"]),
-    "avgPool2d": lambda x, a: F.avg_pool2d(x[0], a["kernel"], a["stride"], a["padding"]),
-    "adaptiveAvgPool2d": lambda x, a: F.adaptive_avg_pool2d(x[0], a["shape"]),
-    "flatten": lambda x, a: torch.flatten(x[0], a["axes"][0], a["axes"][1]),
-    "embedding": lambda x, a: F.embedding(x[0], x[1], padding_idx=a.get("index")),
-    "lstmCell": lambda x, a: _lstm_cell(x[0], x[1]),
-    "lstmCellBackward": lambda x, a: _lstm_cell_backward(x[0], x[1], x[2]),
-    "layerNorm": lambda x, a: F.layer_norm(x[0], x[1].shape, x[1], x[2], eps=a.get("epsilon", 1e-5)),
+    "dropout": lambda x, mask, p: x * mask * (1.0 / (1.0 - p)),
     # Copies of the running statistics: torch updates them in place in training mode.
-    "batchNorm": lambda x, a: F.batch_norm(x[0], x[1].detach().clone(), x[2].detach().clone(), x[3], x[4],
-                                           training=a.get("training", False), eps=a.get("epsilon", 1e-5)),
+    "batch_norm": lambda x, mean, var, w, b, training, eps: F.batch_norm(
+        x, mean.detach().clone(), var.detach().clone(), w, b, training=training, eps=eps),
+    "lstm_cell": _lstm_cell,
+    "lstm_cell_backward": _lstm_cell_backward,
 }
+
+# torch functions that take no Python number: a number input becomes a 0-d tensor of
+# the default dtype, which promotes as the number would (int64 beside it: the default float).
+NO_NUMBERS = {"torch.maximum", "torch.minimum"}
+
+
+def resolve(function):
+    module, _, name = function.partition(".")
+    table = {"torch": torch.__dict__, "F": F.__dict__, "mino": MINO_HELPERS}.get(module)
+    if table is None or name not in table:
+        raise SystemExit(f"generate_golden.py: unknown torch call '{function}' "
+                         "(torch.<f>, F.<f>, or mino.<f> of MINO_HELPERS)")
+    return table[name]
+
+
+def argument(value, inputs):
+    if isinstance(value, dict):
+        if "input" in value:
+            return inputs[value["input"]]
+        if "inputs" in value:
+            return list(inputs[:value["inputs"]])
+        if "dtype" in value:
+            return TORCH[value["dtype"]]
+        raise SystemExit(f"generate_golden.py: unknown argument {value!r}")
+    return value
+
+
+def call(recipe, inputs):
+    if recipe["function"] in NO_NUMBERS:
+        inputs = [v if isinstance(v, torch.Tensor) else torch.tensor(v) for v in inputs]
+    f = resolve(recipe["function"])
+    args = [argument(v, inputs) for v in recipe["args"]]
+    kwargs = {k: argument(v, inputs) for k, v in recipe.get("kwargs", {}).items()}
+    return f(*args, **kwargs)
 
 
 # --- generation ----------------------------------------------------------------
 
 
 def run_sample(key, record, tensors):
-    op = record["op"]
-    if op not in RECIPES:
-        raise SystemExit(f"generate_golden.py: no PyTorch recipe for op '{op}': add one to RECIPES")
+    if "torch" not in record:
+        raise SystemExit(f"generate_golden.py: sample {key} has no recipe: export the samples again")
     grad = set(record["grad"])
     numbers = set(record.get("numbers", []))
     inputs = []
@@ -231,7 +196,7 @@ def run_sample(key, record, tensors):
         if i in grad:
             t = t.detach().requires_grad_(True)
         inputs.append(t)
-    out = RECIPES[op](inputs, record["attributes"])
+    out = call(record["torch"], inputs)
     result = {f"{key}/out": out.detach().contiguous().numpy().copy()}
     if grad:
         weight = torch.from_numpy(tensors[f"{key}/weight"].copy())

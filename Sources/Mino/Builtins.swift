@@ -5,10 +5,10 @@ import MinoTorch
 
 /// The name of the backend used when neither the Swift API, `--backend` nor
 /// `MINO_BACKEND` selects one.
-public let defaultBackendName = "blas"
+public let defaultBackendName = BackendRegistry.defaultName
 
 /// Registers the built-in backends with ``BackendRegistry/shared`` (once;
-/// later calls do nothing) and makes `blas` the fallback default.
+/// later calls do nothing); the fallback default is ``BackendRegistry/defaultName``.
 ///
 /// Every entry point calls it (the `mino` command, `mino-bench`, the tests);
 /// so do the helpers below, so a program that only uses them never has to.
@@ -23,7 +23,6 @@ private let builtinsRegistered: Void = {
     registry.register("blas", factory: BLASBackend.make)
     // PyTorch through libpython: starts Python and torch only when first asked for.
     registry.register("torch", factory: TorchBackend.make)
-    registry.fallbackName = defaultBackendName
 }()
 
 /// Selects the default backend by name (`reference`, `blas`, ...), as
@@ -43,7 +42,7 @@ public func backend(named name: String) throws -> any Backend {
     return try BackendRegistry.shared.backend(named: name)
 }
 
-/// The default backend: selected, else `MINO_BACKEND`, else `blas`.
+/// The default backend: selected, else `MINO_BACKEND`, else ``defaultBackendName``.
 public func currentBackend() throws -> any Backend {
     registerBuiltins()
     return try BackendRegistry.shared.current()

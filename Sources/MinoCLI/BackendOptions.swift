@@ -3,13 +3,13 @@ import Foundation
 import Mino
 
 /// The options every `mino` command takes to choose where tensors live:
-/// `--backend NAME` (else `MINO_BACKEND`, else `blas`) and `--threads N`
+/// `--backend NAME` (else `MINO_BACKEND`, else ``defaultBackendName``) and `--threads N`
 /// (else `MINO_THREADS`, else OpenBLAS's and torch's defaults). Include it with
 /// `@OptionGroup var backendOptions: BackendOptions` and call ``apply()``
 /// first thing in `run()`.
 struct BackendOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The backend to run on (reference, blas, ...; default: $MINO_BACKEND, else blas). "
+        "The backend to run on (reference, blas, ...; default: $MINO_BACKEND, else \(defaultBackendName)). "
             + "`mino backends` lists them.", valueName: "name"))
     var backend: String?
 

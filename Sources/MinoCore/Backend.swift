@@ -21,7 +21,7 @@ public struct Operand {
 
 /// Elementwise ops of one operand.
 public enum UnaryKernel: String, CaseIterable, Sendable {
-    case neg, exp, log, sqrt, abs, sign, relu, sigmoid, tanh, erf
+    case neg, exp, log, sqrt, abs, sign, relu, sigmoid, tanh, erf, sin, cos
 }
 
 /// Elementwise ops of two operands, broadcast by NumPy's rule.
@@ -143,10 +143,6 @@ public protocol Backend: AnyObject {
     /// Updates `parameter` (and `state`) in place; returns false when not provided.
     func optimizerUpdate(_ kernel: OptimizerKernel, parameter: Operand, gradient: Operand,
                          state: [Operand]) throws -> Bool
-    /// `target += value` in place (same shape and dtype); returns false when not provided.
-    func addInPlace(_ target: Operand, _ value: Operand) throws -> Bool
-    /// Sets every element of `target` to `value` in place; returns false when not provided.
-    func fillInPlace(_ target: Operand, _ value: Double) throws -> Bool
 }
 
 extension Backend {
@@ -157,6 +153,4 @@ extension Backend {
                                 state: [Operand]) throws -> Bool {
         false
     }
-    public func addInPlace(_ target: Operand, _ value: Operand) throws -> Bool { false }
-    public func fillInPlace(_ target: Operand, _ value: Double) throws -> Bool { false }
 }

@@ -17,8 +17,12 @@ public final class BackendRegistry: @unchecked Sendable {
     private var order: [String] = []
     private var made: [String: any Backend] = [:]
     private var selected: String?
+    /// The name of the default backend, the one place it is written: what `import Mino`
+    /// falls back to when neither the Swift API, `--backend` nor `MINO_BACKEND` selects one.
+    public static let defaultName = "blas"
+
     /// The backend used when nothing else selects one.
-    public var fallbackName: String = "reference"
+    public var fallbackName: String = BackendRegistry.defaultName
 
     public init() {}
 

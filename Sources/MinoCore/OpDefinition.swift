@@ -174,6 +174,10 @@ public final class OpDefinition: @unchecked Sendable, CustomStringConvertible {
     public let implementation: (([Tensor], OpAttributes) throws -> Tensor)?
     /// The fused kernel a backend may provide for this composite.
     public let fusedKernel: FusedKernel?
+    /// The backend kernel it runs: a primitive's, or a composite's fused kernel.
+    public let backendKernel: BackendKernel?
+    /// How PyTorch computes it: the torch backend's kernel and the golden generator's recipe.
+    public let torch: TorchCall?
     /// A foreign op (``init(foreign:summary:derivative:)``): computed outside Mino's ops,
     /// by a forward supplied with each call, whose output shape only the call knows.
     public let isForeign: Bool
@@ -184,7 +188,12 @@ public final class OpDefinition: @unchecked Sendable, CustomStringConvertible {
     let takesValuesOnly: Bool
 
     /// Declares a primitive: computed by a backend kernel.
+    ///
+    /// - Parameters:
+    ///   - runs: the backend kernel `kernel` calls.
+    ///   - torch: how PyTorch computes it.
     public init(primitive name: String, aliases: [String] = [], summary: String, signature: OpSignature,
+                runs backendKernel: BackendKernel, torch: TorchCall?,
                 shapeRule: @escaping ([TensorSpec], inout OpAttributes) throws -> TensorSpec,
                 kernel: @escaping (any Backend, [Operand], OpAttributes) throws -> any BackendStorage,
                 derivative: ((DerivativeContext) throws -> [Tensor?])?) {
@@ -196,6 +205,8 @@ public final class OpDefinition: @unchecked Sendable, CustomStringConvertible {
         self.kernel = kernel
         self.implementation = nil
         self.fusedKernel = nil
+        self.backendKernel = backendKernel
+        self.torch = torch
         self.isForeign = false
         self.derivative = derivative
         self.takesValuesOnly = signature.inputs.allSatisfy { $0 == .value }
@@ -205,7 +216,7 @@ public final class OpDefinition: @unchecked Sendable, CustomStringConvertible {
     /// backend may replace with a fused kernel. It is recorded as one
     /// operation, with its own derivative.
     public init(composite name: String, aliases: [String] = [], summary: String, signature: OpSignature,
-                fusedKernel: FusedKernel? = nil,
+                torch: TorchCall?, fusedKernel: FusedKernel? = nil,
                 shapeRule: @escaping ([TensorSpec], inout OpAttributes) throws -> TensorSpec,
                 implementation: @escaping ([Tensor], OpAttributes) throws -> Tensor,
                 derivative: ((DerivativeContext) throws -> [Tensor?])?) {
@@ -217,6 +228,8 @@ public final class OpDefinition: @unchecked Sendable, CustomStringConvertible {
         self.kernel = nil
         self.implementation = implementation
         self.fusedKernel = fusedKernel
+        self.backendKernel = fusedKernel.map(BackendKernel.fused)
+        self.torch = torch
         self.isForeign = false
         self.derivative = derivative
         self.takesValuesOnly = signature.inputs.allSatisfy { $0 == .value }
@@ -240,6 +253,8 @@ public final class OpDefinition: @unchecked Sendable, CustomStringConvertible {
         self.kernel = nil
         self.implementation = nil
         self.fusedKernel = nil
+        self.backendKernel = nil
+        self.torch = nil
         self.isForeign = true
         self.derivative = derivative
         self.takesValuesOnly = true

@@ -3,7 +3,7 @@ extension Ops {
     /// conformance suite list them.
     public static let builtins: [OpDefinition] = [
         // Elementwise
-        neg, exp, log, sqrt, abs, sign, relu, sigmoid, tanh, erf,
+        neg, exp, log, sqrt, abs, sign, relu, sigmoid, tanh, erf, sin, cos,
         add, sub, mul, div, pow, maximum, minimum,
         equal, notEqual, less, lessEqual, greater, greaterEqual,
         `where`, cast,

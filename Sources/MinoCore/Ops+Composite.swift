@@ -4,6 +4,7 @@ extension Ops {
     public static let mean = OpDefinition(
         composite: "mean", aliases: ["torch.mean"], summary: "average over axes (all when none given)",
         signature: OpSignature(inputs: [.value], attributes: .axes, dtypes: .floating),
+        torch: TorchCall("torch.mean", [.input(0), .axes, .keepDims]),
         fusedKernel: .mean,
         shapeRule: ShapeRules.reduction("mean"),
         implementation: { x, a in
@@ -23,6 +24,7 @@ extension Ops {
     public static let transpose = OpDefinition(
         composite: "transpose", aliases: ["torch.transpose", "torch.swapaxes"], summary: "two axes swapped",
         signature: OpSignature(inputs: [.value], attributes: .axes),
+        torch: TorchCall("torch.transpose", [.input(0), .axesElement(0), .axesElement(1)]),
         shapeRule: { specs, a in
             let shape = specs[0].shape
             guard a.axes.count == 2 else {
@@ -45,6 +47,7 @@ extension Ops {
     public static let stack = OpDefinition(
         composite: "stack", aliases: ["torch.stack"], summary: "tensors of one shape joined along a new axis",
         signature: OpSignature(inputs: [.value], variadic: true, attributes: .axis),
+        torch: TorchCall("torch.stack", [.inputs, .axis]),
         shapeRule: { specs, a in
             let first = specs[0].shape
             guard specs.allSatisfy({ $0.shape == first }) else {
@@ -79,6 +82,7 @@ extension Ops {
         composite: "softmax", aliases: ["torch.softmax", "F.softmax", "torch.nn.functional.softmax"],
         summary: "eˣ / Σeˣ along an axis",
         signature: OpSignature(inputs: [.value], attributes: .axis, dtypes: .floating),
+        torch: TorchCall("torch.softmax", [.input(0), .axis]),
         fusedKernel: .softmax,
         shapeRule: axisRule("softmax"),
         implementation: { x, a in
@@ -100,6 +104,7 @@ extension Ops {
         composite: "logSoftmax", aliases: ["torch.log_softmax", "F.log_softmax", "torch.nn.functional.log_softmax"],
         summary: "x − log Σeˣ along an axis",
         signature: OpSignature(inputs: [.value], attributes: .axis, dtypes: .floating),
+        torch: TorchCall("torch.log_softmax", [.input(0), .axis]),
         fusedKernel: .logSoftmax,
         shapeRule: axisRule("logSoftmax"),
         implementation: { x, a in
@@ -117,6 +122,7 @@ extension Ops {
         composite: "linear", aliases: ["F.linear", "torch.nn.functional.linear"],
         summary: "x @ wᵀ + b, with w of shape [out, in] (PyTorch's layout)",
         signature: OpSignature(inputs: [.value, .value, .value], dtypes: .floating),
+        torch: TorchCall("F.linear", [.input(0), .input(1), .optionalInput(2)]),
         fusedKernel: .linear,
         shapeRule: { specs, _ in
             let (x, w, b) = (specs[0].shape, specs[1].shape, specs[2].shape)
@@ -172,6 +178,7 @@ extension Ops {
         composite: "mse", aliases: ["F.mse_loss", "torch.nn.functional.mse_loss", "mse_loss"],
         summary: "mean squared error",
         signature: OpSignature(inputs: [.value, .value], attributes: .reduction, dtypes: .floating),
+        torch: TorchCall("mino.mse", [.input(0), .input(1), .reduction]),
         fusedKernel: .mse,
         shapeRule: lossRule("mse"),
         implementation: { x, a in
@@ -190,6 +197,7 @@ extension Ops {
         aliases: ["F.binary_cross_entropy_with_logits", "torch.nn.functional.binary_cross_entropy_with_logits"],
         summary: "binary cross-entropy of sigmoid(x) against targets, computed stably from logits",
         signature: OpSignature(inputs: [.value, .value], attributes: .reduction, dtypes: .floating, domain: .unitInterval),
+        torch: TorchCall("mino.bce_logits", [.input(0), .input(1), .reduction]),
         fusedKernel: .binaryCrossEntropyWithLogits,
         shapeRule: lossRule("binaryCrossEntropyWithLogits"),
         implementation: { x, a in
@@ -209,6 +217,7 @@ extension Ops {
         composite: "crossEntropy", aliases: ["F.cross_entropy", "torch.nn.functional.cross_entropy", "cross_entropy"],
         summary: "softmax cross-entropy of logits [N C] against int64 class labels [N]",
         signature: OpSignature(inputs: [.value, .index(.labels)], attributes: .reduction, dtypes: .floating),
+        torch: TorchCall("mino.cross_entropy", [.input(0), .input(1), .reduction]),
         fusedKernel: .crossEntropy,
         shapeRule: { specs, a in
             let (logits, labels) = (specs[0].shape, specs[1].shape)
@@ -237,6 +246,7 @@ extension Ops {
         composite: "dropout", aliases: ["F.dropout", "torch.nn.functional.dropout"],
         summary: "x ⊙ mask / (1 − p), the mask drawn by Mino's generator",
         signature: OpSignature(inputs: [.value, .condition], attributes: .probability, dtypes: .floating),
+        torch: TorchCall("mino.dropout", [.input(0), .input(1), .scalar]),
         shapeRule: { specs, a in
             guard specs[0].shape == specs[1].shape else {
                 throw MinoError.shape("dropout", [specs[0].shape, specs[1].shape], "the mask must have the input's shape")

@@ -15,6 +15,7 @@ extension Ops {
         primitive: "indexSelect", aliases: ["torch.index_select", "index_select"],
         summary: "the entries of x at int64 indices along an axis",
         signature: OpSignature(inputs: [.value, .index(.positions)], attributes: .axis),
+        runs: .indexSelect, torch: TorchCall("mino.index_select", [.input(0), .axis, .input(1)]),
         shapeRule: { specs, a in
             let x = specs[0].shape
             guard x.rank > 0 else { throw MinoError.shape("indexSelect", [x, specs[1].shape], "cannot index a scalar") }
@@ -33,6 +34,7 @@ extension Ops {
         primitive: "indexAdd", aliases: ["torch.index_add"],
         summary: "zeros of a shape with slices added at int64 indices along an axis (indexSelect's adjoint)",
         signature: OpSignature(inputs: [.value, .index(.positions)], attributes: .scatter),
+        runs: .indexAdd, torch: TorchCall("mino.index_add", [.input(0), .axis, .input(1), .shape]),
         shapeRule: { specs, a in
             let target = try a.shape.validated(for: "indexAdd")
             guard target.rank > 0 else { throw MinoError.shape("indexAdd", [target], "cannot index a scalar") }
@@ -62,6 +64,7 @@ extension Ops {
         primitive: "gather", aliases: ["torch.gather"],
         summary: "out[i][j] = x[i][index[i][j]] along an axis (PyTorch's gather)",
         signature: OpSignature(inputs: [.value, .index(.aligned)], attributes: .axis),
+        runs: .gather, torch: TorchCall("mino.gather", [.input(0), .axis, .input(1)]),
         shapeRule: { specs, a in
             let (x, index) = (specs[0].shape, specs[1].shape)
             guard x.rank > 0 else { throw MinoError.shape("gather", [x, index], "cannot gather from a scalar") }
@@ -78,6 +81,7 @@ extension Ops {
         primitive: "scatterAdd", aliases: ["torch.scatter_add"],
         summary: "zeros of a shape with values added at int64 indices along an axis (gather's adjoint)",
         signature: OpSignature(inputs: [.value, .index(.aligned)], attributes: .scatter),
+        runs: .scatterAdd, torch: TorchCall("mino.scatter_add", [.input(0), .axis, .input(1), .shape]),
         shapeRule: { specs, a in
             let target = try a.shape.validated(for: "scatterAdd")
             guard target.rank > 0 else { throw MinoError.shape("scatterAdd", [target], "cannot scatter into a scalar") }

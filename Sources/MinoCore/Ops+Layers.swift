@@ -54,14 +54,14 @@ extension Ops {
 // MARK: - Activations
 
 extension Ops {
-    private static func activation(_ name: String, aliases: [String], fused: FusedKernel, summary: String,
+    private static func activation(_ name: String, aliases: [String], fused: FusedKernel, torch: TorchCall, summary: String,
                                    attributes: AttributeSchema = .none, domain: ValueDomain = .any,
                                    implementation: @escaping (Tensor, Double) throws -> Tensor,
                                    slope: @escaping (Tensor, Tensor, Double) throws -> Tensor) -> OpDefinition {
         OpDefinition(
             composite: name, aliases: aliases, summary: summary,
             signature: OpSignature(inputs: [.value], attributes: attributes, dtypes: .floating, domain: domain),
-            fusedKernel: fused,
+            torch: torch, fusedKernel: fused,
             shapeRule: ShapeRules.same,
             implementation: { x, a in try implementation(x[0], a.scalar) },
             derivative: { c in [try c.upstream * slope(c.inputs[0], c.output, c.attributes.scalar)] })
@@ -69,14 +69,16 @@ extension Ops {
 
     public static let leakyRelu = activation(
         "leakyRelu", aliases: ["F.leaky_relu", "torch.nn.functional.leaky_relu", "leaky_relu"],
-        fused: .leakyRelu, summary: "x where x > 0, else negative_slope · x", attributes: .scalar("negative_slope", 0.01),
+        fused: .leakyRelu, torch: TorchCall("F.leaky_relu", [.input(0), .scalar]),
+        summary: "x where x > 0, else negative_slope · x", attributes: .scalar("negative_slope", 0.01),
         domain: .separated,
         implementation: { x, slope in try Tensor.where(x > 0, x, x * slope) },
         slope: { x, _, slope in try Tensor.where(x > 0, x.scalarLike(1), x.scalarLike(slope)) })
 
     public static let elu = activation(
         "elu", aliases: ["F.elu", "torch.nn.functional.elu"],
-        fused: .elu, summary: "x where x > 0, else α(eˣ − 1)", attributes: .scalar("alpha", 1), domain: .separated,
+        fused: .elu, torch: TorchCall("F.elu", [.input(0), .scalar]),
+        summary: "x where x > 0, else α(eˣ − 1)", attributes: .scalar("alpha", 1), domain: .separated,
         implementation: { x, alpha in try Tensor.where(x > 0, x, (x.exp() - 1) * alpha) },
         slope: { x, _, alpha in try Tensor.where(x > 0, x.scalarLike(1), x.exp() * alpha) })
 
@@ -85,7 +87,8 @@ extension Ops {
 
     public static let softplus = activation(
         "softplus", aliases: ["F.softplus", "torch.nn.functional.softplus"],
-        fused: .softplus, summary: "log(1 + e^(βx)) / β, and x where βx > 20", attributes: .scalar("beta", 1),
+        fused: .softplus, torch: TorchCall("F.softplus", [.input(0), .scalar]),
+        summary: "log(1 + e^(βx)) / β, and x where βx > 20", attributes: .scalar("beta", 1),
         implementation: { x, beta in
             let bx = try x * beta
             return try Tensor.where(bx > softplusThreshold, x, (bx.exp() + 1).log() * (1 / beta))
@@ -97,7 +100,8 @@ extension Ops {
         })
 
     public static let silu = activation(
-        "silu", aliases: ["F.silu", "torch.nn.functional.silu", "swish"], fused: .silu, summary: "x · σ(x)",
+        "silu", aliases: ["F.silu", "torch.nn.functional.silu", "swish"], fused: .silu, torch: .unary("F.silu"),
+        summary: "x · σ(x)",
         implementation: { x, _ in try x * x.sigmoid() },
         slope: { x, _, _ in
             // (xσ)' = σ + xσ(1 − σ)
@@ -106,7 +110,8 @@ extension Ops {
         })
 
     public static let gelu = activation(
-        "gelu", aliases: ["F.gelu", "torch.nn.functional.gelu"], fused: .gelu, summary: "x · Φ(x), Φ the normal CDF (exact, erf)",
+        "gelu", aliases: ["F.gelu", "torch.nn.functional.gelu"], fused: .gelu, torch: .unary("F.gelu"),
+        summary: "x · Φ(x), Φ the normal CDF (exact, erf)",
         implementation: { x, _ in try x * ((x * (1 / 2.0.squareRoot())).erf() + 1) * 0.5 },
         slope: { x, _, _ in
             // (xΦ)' = Φ(x) + x·φ(x), φ(x) = e^(−x²/2) / √(2π)
@@ -119,6 +124,7 @@ extension Ops {
         composite: "nllLoss", aliases: ["F.nll_loss", "torch.nn.functional.nll_loss", "nll_loss"],
         summary: "−input[n, label[n]] of log-probabilities [N C] against int64 labels [N], reduced",
         signature: OpSignature(inputs: [.value, .index(.labels)], attributes: .reduction, dtypes: .floating),
+        torch: TorchCall("F.nll_loss", [.input(0), .input(1)], keywords: [TorchKeyword("reduction", .reduction)]),
         shapeRule: { specs, a in
             let (input, labels) = (specs[0].shape, specs[1].shape)
             guard input.rank == 2, labels.rank == 1, labels[0] == input[0] else {
@@ -385,6 +391,7 @@ extension Ops {
         summary: "2-d cross-correlation of [N C H W] with weight [O C/groups kh kw] plus bias [O] "
             + "(stride, padding, dilation, groups)",
         signature: OpSignature(inputs: [.value, .value, .value], attributes: .convolution, dtypes: .floating),
+        torch: TorchCall("F.conv2d", [.input(0), .input(1), .optionalInput(2), .stride, .padding, .dilation, .groups]),
         fusedKernel: .conv2d,
         shapeRule: { specs, a in
             let g = try conv2dGeometry("conv2d", specs[0].shape, specs[1].shape, specs[2].shape, &a.window)
@@ -416,6 +423,8 @@ extension Ops {
         aliases: ["F.conv_transpose2d", "torch.nn.functional.conv_transpose2d", "torch.conv_transpose2d"],
         summary: "the adjoint of conv2d: [N Cin H W] with weight [Cin Cout/groups kh kw] plus bias [Cout]",
         signature: OpSignature(inputs: [.value, .value, .value], attributes: .convolution, dtypes: .floating),
+        torch: TorchCall("F.conv_transpose2d", [.input(0), .input(1), .optionalInput(2), .stride, .padding,
+                                                  .outputPadding, .groups, .dilation]),
         fusedKernel: .convTranspose2d,
         shapeRule: { specs, a in
             let g = try convTranspose2dGeometry(specs[0].shape, specs[1].shape, specs[2].shape, &a.window)
@@ -460,6 +469,7 @@ extension Ops {
         composite: "conv1d", aliases: ["F.conv1d", "torch.nn.functional.conv1d", "torch.conv1d"],
         summary: "1-d cross-correlation of [N C L] with weight [O C/groups k] plus bias [O]",
         signature: OpSignature(inputs: [.value, .value, .value], attributes: .convolution, dtypes: .floating),
+        torch: TorchCall("F.conv1d", [.input(0), .input(1), .optionalInput(2), .stride, .padding, .dilation, .groups]),
         shapeRule: { specs, a in
             let (x, w, b) = (specs[0].shape, specs[1].shape, specs[2].shape)
             guard x.rank == 3, w.rank == 3 else {
@@ -510,6 +520,7 @@ extension Ops {
         composite: "maxPool2d", aliases: ["F.max_pool2d", "torch.nn.functional.max_pool2d", "torch.max_pool2d"],
         summary: "the largest value of each kernel_size window of [N C H W] (stride, padding)",
         signature: OpSignature(inputs: [.value], attributes: .pooling, dtypes: .floating, domain: .separated),
+        torch: TorchCall("F.max_pool2d", [.input(0), .kernelSize, .stride, .padding]),
         fusedKernel: .maxPool2d,
         shapeRule: poolRule("maxPool2d"),
         implementation: { x, a in
@@ -531,6 +542,7 @@ extension Ops {
         composite: "avgPool2d", aliases: ["F.avg_pool2d", "torch.nn.functional.avg_pool2d", "torch.avg_pool2d"],
         summary: "the mean of each kernel_size window of [N C H W], zero padding counted (PyTorch's default)",
         signature: OpSignature(inputs: [.value], attributes: .pooling, dtypes: .floating),
+        torch: TorchCall("F.avg_pool2d", [.input(0), .kernelSize, .stride, .padding]),
         fusedKernel: .avgPool2d,
         shapeRule: poolRule("avgPool2d"),
         implementation: { x, a in
@@ -563,6 +575,7 @@ extension Ops {
         aliases: ["F.adaptive_avg_pool2d", "torch.nn.functional.adaptive_avg_pool2d"],
         summary: "averages of [… H W] over the windows that give output_size [Ho Wo]",
         signature: OpSignature(inputs: [.value], attributes: .outputSize, dtypes: .floating),
+        torch: TorchCall("F.adaptive_avg_pool2d", [.input(0), .shape]),
         fusedKernel: .adaptiveAvgPool2d,
         shapeRule: { specs, a in
             let x = specs[0].shape
@@ -603,6 +616,7 @@ extension Ops {
         composite: "flatten", aliases: ["torch.flatten"],
         summary: "axes start_dim … end_dim (inclusive) merged into one",
         signature: OpSignature(inputs: [.value], attributes: .axisRange),
+        torch: TorchCall("torch.flatten", [.input(0), .axesElement(0), .axesElement(1)]),
         shapeRule: { specs, a in
             let x = specs[0].shape
             guard a.axes.count == 2 else {
@@ -636,6 +650,7 @@ extension Ops {
         composite: "embedding", aliases: ["F.embedding", "torch.nn.functional.embedding"],
         summary: "rows of weight [V D] at int64 ids of any shape; padding_idx's row gets no gradient",
         signature: OpSignature(inputs: [.index(.rows), .value], attributes: .paddingIndex, dtypes: .floating),
+        torch: TorchCall("F.embedding", [.input(0), .input(1), .index]),
         shapeRule: { specs, a in
             let (ids, weight) = (specs[0].shape, specs[1].shape)
             guard weight.rank == 2 else {
@@ -679,6 +694,7 @@ extension Ops {
         composite: "layerNorm", aliases: ["F.layer_norm", "torch.nn.functional.layer_norm", "layer_norm"],
         summary: "(x − mean) / √(var + ε) · weight + bias over the trailing axes of weight's shape",
         signature: OpSignature(inputs: [.value, .value, .value], attributes: .normalization, dtypes: .floating),
+        torch: TorchCall("F.layer_norm", [.input(0), .inputShape(1), .optionalInput(1), .optionalInput(2), .epsilon]),
         fusedKernel: .layerNorm,
         shapeRule: { specs, a in
             let (x, w, b) = (specs[0].shape, specs[1].shape, specs[2].shape)
@@ -716,6 +732,8 @@ extension Ops {
             + "when training, else the running ones (which get no gradient)",
         signature: OpSignature(inputs: [.value, .statistic, .statistic, .value, .value], attributes: .normalization,
                                dtypes: .floating, domain: .positive),
+        torch: TorchCall("mino.batch_norm", [.input(0), .input(1), .input(2), .input(3), .input(4), .training,
+                                                .epsilon]),
         fusedKernel: .batchNorm,
         shapeRule: { specs, a in
             let shapes = specs.map(\.shape)
@@ -784,6 +802,7 @@ extension Ops {
     public static let lstmCellBackward = OpDefinition(
         composite: "lstmCellBackward", summary: "the gradient of lstmCell: [∂gates ∂c] from gates [N 4H], c [N H], ∂[h c] [N 2H]",
         signature: OpSignature(inputs: [.value, .value, .value], attributes: .recurrentCell, dtypes: .floating),
+        torch: TorchCall("mino.lstm_cell_backward", [.input(0), .input(1), .input(2)]),
         fusedKernel: .lstmCellBackward,
         shapeRule: lstmCellRule("lstmCellBackward", extra: 1),
         implementation: lstmCellBackwardImplementation,
@@ -795,6 +814,7 @@ extension Ops {
     public static let lstmCell = OpDefinition(
         composite: "lstmCell", summary: "one LSTM step: [h' c'] from gate pre-activations [N 4H] (i f g o) and c [N H]",
         signature: OpSignature(inputs: [.value, .value], attributes: .recurrentCell, dtypes: .floating),
+        torch: TorchCall("mino.lstm_cell", [.input(0), .input(1)]),
         fusedKernel: .lstmCell,
         shapeRule: lstmCellRule("lstmCell", extra: 0),
         implementation: { x, _ in

@@ -29,6 +29,7 @@ extension Ops {
         primitive: "matmul", aliases: ["@", "torch.matmul", "torch.mm", "torch.bmm"],
         summary: "matrix product over the last two axes, batch axes broadcast",
         signature: OpSignature(inputs: [.value, .value], dtypes: .floating, broadcasts: true),
+        runs: .matmul, torch: .binary("torch.matmul"),
         shapeRule: { specs, _ in
             TensorSpec(try matmulShape(specs[0].shape, specs[1].shape), specs[0].dtype)
         },

@@ -4,6 +4,7 @@ extension Ops {
     public static let sum = OpDefinition(
         primitive: "sum", aliases: ["torch.sum"], summary: "sum over axes (all when none given)",
         signature: OpSignature(inputs: [.value], attributes: .axes),
+        runs: .reduce(.sum), torch: TorchCall("torch.sum", [.input(0), .axes, .keepDims]),
         shapeRule: ShapeRules.reduction("sum"),
         kernel: { backend, x, a in
             // Only a scalar has no axes to reduce: the sum is the value itself.
@@ -18,6 +19,8 @@ extension Ops {
     public static let max = OpDefinition(
         primitive: "max", aliases: ["torch.amax", "amax"], summary: "largest value over axes (all when none given)",
         signature: OpSignature(inputs: [.value], attributes: .axes, domain: .separated),
+        // NaN propagates, as in the reference.
+        runs: .reduce(.max), torch: TorchCall("torch.amax", [.input(0), .axes, .keepDims]),
         shapeRule: { specs, a in
             let spec = try ShapeRules.reduction("max")(specs, &a)
             // The largest of nothing does not exist: refused (with the caller's shape, the same on
@@ -46,6 +49,8 @@ extension Ops {
     public static let argmax = OpDefinition(
         primitive: "argmax", aliases: ["torch.argmax"], summary: "position of the largest value along an axis",
         signature: OpSignature(inputs: [.value], attributes: .axisKeepDims, domain: .separated),
+        // The first index on ties; int64.
+        runs: .argmax, torch: TorchCall("torch.argmax", [.input(0), .axis, .keepDims]),
         shapeRule: { specs, a in
             let shape = specs[0].shape
             a.axis = try shape.normalizedAxis(a.axis, op: "argmax")

@@ -4,6 +4,7 @@ extension Ops {
     public static let reshape = OpDefinition(
         primitive: "reshape", aliases: ["torch.reshape", "view"], summary: "the same elements in another shape (one -1 inferred)",
         signature: OpSignature(inputs: [.value], attributes: .shape),
+        runs: .reshape, torch: TorchCall("torch.reshape", [.input(0), .shape]),
         shapeRule: { specs, a in
             a.shape = try specs[0].shape.resolvingReshape(a.shape.dims, op: "reshape")
             return TensorSpec(a.shape, specs[0].dtype)
@@ -14,6 +15,7 @@ extension Ops {
     public static let permute = OpDefinition(
         primitive: "permute", aliases: ["torch.permute"], summary: "axes reordered: output axis i is input axis permutation[i]",
         signature: OpSignature(inputs: [.value], attributes: .permutation),
+        runs: .permute, torch: TorchCall("torch.permute", [.input(0), .permutation]),
         shapeRule: { specs, a in
             let shape = specs[0].shape
             guard a.permutation.count == shape.rank else {
@@ -38,6 +40,7 @@ extension Ops {
     public static let expand = OpDefinition(
         primitive: "expand", aliases: ["torch.broadcast_to", "broadcast_to"], summary: "broadcast to a larger shape",
         signature: OpSignature(inputs: [.value], attributes: .shape),
+        runs: .expand, torch: TorchCall("torch.broadcast_to", [.input(0), .shape]),
         shapeRule: { specs, a in
             let shape = specs[0].shape
             var target = a.shape.dims
@@ -62,6 +65,7 @@ extension Ops {
     public static let concat = OpDefinition(
         primitive: "concat", aliases: ["torch.cat", "torch.concat", "cat"], summary: "tensors joined along an axis",
         signature: OpSignature(inputs: [.value], variadic: true, attributes: .axis),
+        runs: .concat, torch: TorchCall("torch.cat", [.inputs, .axis]),
         shapeRule: { specs, a in
             let first = specs[0].shape
             a.axis = try first.normalizedAxis(a.axis, op: "concat")
@@ -115,6 +119,7 @@ extension Ops {
     public static let slice = OpDefinition(
         primitive: "slice", aliases: ["torch.narrow", "getitem"], summary: "a strided box of a tensor",
         signature: OpSignature(inputs: [.value], attributes: .slice),
+        runs: .slice, torch: TorchCall("mino.slice_", [.input(0), .ranges]),
         shapeRule: { specs, a in
             TensorSpec(try checkRanges("slice", a.ranges, specs[0].shape), specs[0].dtype)
         },
@@ -126,6 +131,7 @@ extension Ops {
     public static let sliceScatter = OpDefinition(
         primitive: "sliceScatter", aliases: ["torch.slice_scatter"], summary: "zeros with a tensor written into a strided box (slice's adjoint)",
         signature: OpSignature(inputs: [.value], attributes: .sliceScatter),
+        runs: .sliceScatter, torch: TorchCall("mino.slice_scatter", [.input(0), .ranges, .shape]),
         shapeRule: { specs, a in
             let box = try checkRanges("sliceScatter", a.ranges, try a.shape.validated(for: "sliceScatter"))
             guard box == specs[0].shape else {

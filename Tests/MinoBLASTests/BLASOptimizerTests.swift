@@ -78,17 +78,4 @@ final class BLASOptimizerTests: XCTestCase {
                                                       decoupledWeightDecay: false, step: 1),
                                                 parameter: g.operand, gradient: g.operand, state: []))
     }
-
-    func testAddAndFillInPlace() throws {
-        for dtype in [DType.float32, .float64, .int64] {
-            let t = try Tensor(doubles: [1, 2, 3, 4], shape: [2, 2], dtype: dtype, on: blas)
-            let v = try Tensor(doubles: [10, 20, 30, 40], shape: [2, 2], dtype: dtype, on: blas)
-            XCTAssertTrue(try blas.addInPlace(t.operand, v.operand))
-            XCTAssertEqual(try t.doubles(), [11, 22, 33, 44])
-            XCTAssertTrue(try blas.fillInPlace(t.operand, 7))
-            XCTAssertEqual(try t.doubles(), [7, 7, 7, 7])
-        }
-        let strided = try Tensor.zeros([2, 3], on: blas).transposed()
-        XCTAssertFalse(try blas.fillInPlace(strided.operand, 1))
-    }
 }

@@ -65,7 +65,7 @@ final class ReferenceConformanceTests: XCTestCase {
     func testANewOpIsCoveredWithoutEditingTheSuite() throws {
         let softplus = OpDefinition(
             composite: "softplusForTest", summary: "log(1 + eˣ)",
-            signature: OpSignature(inputs: [.value], dtypes: .floating),
+            signature: OpSignature(inputs: [.value], dtypes: .floating), torch: .unary("F.softplus"),
             shapeRule: { specs, _ in specs[0] },
             implementation: { x, _ in try (x[0].exp() + 1).log() },
             derivative: { c in [try c.upstream * c.inputs[0].sigmoid()] })

@@ -44,7 +44,8 @@ final class GradientTests: XCTestCase {
     func testAWrongDerivativeIsCaught() throws {
         let wrong = OpDefinition(
             primitive: "wrongSigmoid", summary: "sigmoid with a wrong derivative",
-            signature: Ops.sigmoid.signature, shapeRule: Ops.sigmoid.shapeRule,
+            signature: Ops.sigmoid.signature, runs: .unary(.sigmoid), torch: Ops.sigmoid.torch,
+            shapeRule: Ops.sigmoid.shapeRule,
             kernel: { backend, x, _ in try backend.unary(.sigmoid, x[0]) },
             derivative: { c in [try c.upstream * c.output] })
         let samples = SampleInputs.samples(for: wrong, dtype: .float64)

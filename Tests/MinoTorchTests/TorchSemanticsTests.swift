@@ -134,9 +134,13 @@ final class TorchSemanticsTests: XCTestCase {
             cases.append((.mse, [x, p], .reduction(reduction), Ops.mse))
             cases.append((.binaryCrossEntropyWithLogits, [x, p], .reduction(reduction), Ops.binaryCrossEntropyWithLogits))
         }
-        // The LSTM cell has no single torch call: torch runs its default (declines the fused kernel).
-        XCTAssertNil(try torch.fused(.lstmCell, [x.operand, x.operand], .none))
-        XCTAssertEqual(Set(cases.map(\.0)), Set(FusedKernel.allCases).subtracting([.lstmCell, .lstmCellBackward]))
+        // The LSTM cell and its gradient: one helper call each (torch's ops, and its autograd for the gradient).
+        let gates = try Tensor.randn([3, 8], dtype: .float64, generator: g, on: torch)
+        let cell = try Tensor.randn([3, 2], dtype: .float64, generator: g, on: torch)
+        let upstream = try Tensor.randn([3, 4], dtype: .float64, generator: g, on: torch)
+        cases.append((.lstmCell, [gates, cell], .none, Ops.lstmCell))
+        cases.append((.lstmCellBackward, [gates, cell, upstream], .none, Ops.lstmCellBackward))
+        XCTAssertEqual(Set(cases.map(\.0)), Set(FusedKernel.allCases))
         for (kernel, inputs, attributes, op) in cases {
             var normalized = attributes
             let spec = try op.shapeRule(inputs.map { TensorSpec(of: $0) }, &normalized)

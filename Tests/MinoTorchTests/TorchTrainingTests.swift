@@ -72,9 +72,5 @@ final class TorchTrainingTests: XCTestCase {
         // A broadcast view is never written in place: declined, Mino's default runs instead.
         let view = try Tensor([1] as [Double], shape: [1], on: torch).expand([2])
         XCTAssertFalse(try torch.optimizerUpdate(kernel, parameter: view.operand, gradient: g.operand, state: [v.operand]))
-        XCTAssertTrue(try torch.addInPlace(p.operand, g.operand))
-        XCTAssertTrue(try torch.fillInPlace(v.operand, 3))
-        XCTAssertEqual(try p.doubles(), [1 - 0.1 * 0.5 + 0.5, 2 + 0.1 - 1])
-        XCTAssertEqual(try v.doubles(), [3, 3])
     }
 }

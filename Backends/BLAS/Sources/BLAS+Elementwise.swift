@@ -1,10 +1,9 @@
 import MinoCore
 import MinoCPU
-import MinoReference
 import RealModule
 
 // Elementwise kernels: float32 and float64 run the vectorised loops of
-// `BLASLoops`; int64 (indices, counts) goes to the reference kernels.
+// `BLASLoops`; int64 (indices, counts) runs the shared CPU kernels.
 
 extension BLASBackend {
     public func unary(_ kernel: UnaryKernel, _ x: Operand) throws -> any BackendStorage {
@@ -12,7 +11,7 @@ extension BLASBackend {
         switch s.dtype {
         case .float32: return BLASMath.unary(kernel, s, Float.self)
         case .float64: return BLASMath.unary(kernel, s, Double.self)
-        case .int64: return try reference.unary(kernel, x)
+        case .int64: return try integerUnary(kernel, s)
         }
     }
 
@@ -21,12 +20,8 @@ extension BLASBackend {
         switch sa.dtype {
         case .float32: return BLASMath.binary(kernel, sa, sb, shape, Float.self)
         case .float64: return BLASMath.binary(kernel, sa, sb, shape, Double.self)
-        case .int64: return try reference.binary(kernel, a, b, shape: shape)
+        case .int64: return try integerBinary(kernel, sa, sb, shape: shape)
         }
-    }
-
-    public func select(_ condition: Operand, _ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {
-        try reference.select(condition, a, b, shape: shape)
     }
 
     public func cast(_ x: Operand, to dtype: DType) throws -> any BackendStorage {
@@ -39,61 +34,24 @@ extension BLASBackend {
         case (.float64, .float32):
             return BLASMath.convert(s, to: .float32, Double.self, Float.self) { Float($0) }
         default:
-            return try reference.cast(x, to: dtype)
+            return try cpuCast(x, to: dtype)
         }
     }
 }
 
-/// The scalar definitions of the elementwise kernels, applied by the vectorised
-/// loops. Each agrees with ``ReferenceMath`` (NaN handling included); the
-/// exponentials of float32 use ``BLASFloat/vectorExp(_:)``, within an ulp of the C library's.
+/// The blas backend's vectorised loops over the shared scalar functions (``CPUScalarMath``,
+/// the exponentials through ``CPUFloat/vectorExp(_:)``).
 enum BLASMath {
     @inline(__always)
-    static func sigmoid<T: BLASFloat>(_ x: T) -> T { 1 / (1 + T.vectorExp(-x)) }
+    static func sigmoid<T: BLASFloat>(_ x: T) -> T { CPUScalarMath.vectorSigmoid(x) }
 
     static func unary<T: BLASFloat>(_ kernel: UnaryKernel, _ x: CPUStorage, _: T.Type) -> CPUStorage {
-        switch kernel {
-        case .neg: return BLASLoops.map(x) { (v: T) in -v }
-        case .exp: return BLASLoops.map(x) { (v: T) in T.vectorExp(v) }
-        case .log: return BLASLoops.map(x) { (v: T) in T.log(v) }
-        case .sqrt: return BLASLoops.map(x) { (v: T) in v.squareRoot() }
-        case .abs: return BLASLoops.map(x) { (v: T) in Swift.abs(v) }
-        case .sign: return BLASLoops.map(x) { (v: T) in v > 0 ? 1 : (v < 0 ? -1 : v) }
-        case .relu: return BLASLoops.map(x) { (v: T) in v > 0 || v.isNaN ? v : 0 }
-        case .sigmoid: return BLASLoops.map(x) { (v: T) in sigmoid(v) }
-        case .tanh: return BLASLoops.map(x) { (v: T) in T.tanh(v) }
-        case .erf: return BLASLoops.map(x) { (v: T) in T.erf(v) }
-        }
+        CPUScalarMath.unary(kernel, T.self, vectorized: true) { f in BLASLoops.map(x, f) }
     }
-
-    @inline(__always)
-    static func flag<T: BLASFloat>(_ condition: Bool) -> T { condition ? 1 : 0 }
-
-    /// max/min that propagate NaN, as PyTorch's `maximum`/`minimum`.
-    @inline(__always)
-    static func maximum<T: BLASFloat>(_ a: T, _ b: T) -> T { a.isNaN || a > b ? a : (b.isNaN ? b : Swift.max(a, b)) }
-    @inline(__always)
-    static func minimum<T: BLASFloat>(_ a: T, _ b: T) -> T { a.isNaN || a < b ? a : (b.isNaN ? b : Swift.min(a, b)) }
 
     static func binary<T: BLASFloat>(_ kernel: BinaryKernel, _ a: CPUStorage, _ b: CPUStorage,
                                      _ shape: Shape, _: T.Type) -> CPUStorage {
-        let d = a.dtype
-        switch kernel {
-        case .add: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) in x + y }
-        case .sub: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) in x - y }
-        case .mul: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) in x * y }
-        case .div: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) in x / y }
-        case .pow: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) in ReferenceMath.pow(x, y) }
-        case .maximum: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) in maximum(x, y) }
-        case .minimum: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) in minimum(x, y) }
-        case .equal: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) -> T in flag(x == y) }
-        case .notEqual: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) -> T in flag(x != y) }
-        case .less: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) -> T in flag(x < y) }
-        case .lessEqual: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) -> T in flag(x <= y) }
-        case .greater: return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) -> T in flag(x > y) }
-        case .greaterEqual:
-            return BLASLoops.zip(a, b, shape: shape, to: d, T.self) { (x: T, y: T) -> T in flag(x >= y) }
-        }
+        CPUScalarMath.binary(kernel, T.self) { f in BLASLoops.zip(a, b, shape: shape, to: a.dtype, T.self, f) }
     }
 
     /// A dtype conversion between the float types.

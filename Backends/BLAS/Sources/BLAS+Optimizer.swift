@@ -21,34 +21,6 @@ extension BLASBackend {
         case .int64: return false
         }
     }
-
-    /// `target += value` in place, for contiguous tensors of one size and dtype.
-    public func addInPlace(_ target: Operand, _ value: Operand) throws -> Bool {
-        let t = try target.cpu(), v = try value.cpu()
-        let n = t.shape.elementCount
-        guard t.isContiguous, v.isContiguous, t.dtype == v.dtype, v.shape.elementCount == n else { return false }
-        switch t.dtype {
-        case .float32: BLASOptimizer.add(t.pointer(Float.self), v.pointer(Float.self), n)
-        case .float64: BLASOptimizer.add(t.pointer(Double.self), v.pointer(Double.self), n)
-        case .int64:
-            let pt = t.pointer(Int64.self), pv = v.pointer(Int64.self)
-            for i in 0..<n { pt[i] = pt[i] &+ pv[i] }
-        }
-        return true
-    }
-
-    /// Every element of a contiguous `target` set to `value`, in place.
-    public func fillInPlace(_ target: Operand, _ value: Double) throws -> Bool {
-        let t = try target.cpu()
-        guard t.isContiguous else { return false }
-        let n = t.shape.elementCount
-        switch t.dtype {
-        case .float32: t.pointer(Float.self).update(repeating: Float(value), count: n)
-        case .float64: t.pointer(Double.self).update(repeating: value, count: n)
-        case .int64: t.pointer(Int64.self).update(repeating: saturatingInt64(value), count: n)
-        }
-        return true
-    }
 }
 
 /// The in-place update loops, with PyTorch's formulas (`torch.optim.SGD`, `Adam`, `AdamW`).
@@ -131,10 +103,5 @@ enum BLASOptimizer {
     @inline(__always)
     static func store<T: BLASFloat>(_ value: SIMD8<T>, _ p: UnsafeMutablePointer<T>) {
         UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD8<T>.self)
-    }
-
-    @inline(__always)
-    static func add<T: BLASFloat>(_ t: UnsafeMutablePointer<T>, _ v: UnsafeMutablePointer<T>, _ n: Int) {
-        for i in 0..<n { t[i] += v[i] }
     }
 }

@@ -1,6 +1,5 @@
 import MinoCore
 import MinoCPU
-import MinoReference
 
 extension BLASBackend {
     public func reduce(_ kernel: ReduceKernel, _ x: Operand, axes: [Int], keepDims: Bool) throws -> any BackendStorage {
@@ -18,18 +17,18 @@ extension BLASBackend {
         default:
             break
         }
-        return try reference.reduce(kernel, x, axes: axes, keepDims: keepDims)
+        return try cpuReduce(kernel, x, axes: axes, keepDims: keepDims)
     }
 
     public func argmax(_ x: Operand, axis: Int, keepDims: Bool) throws -> any BackendStorage {
-        // A middle axis (max-pool's window axis): the [outer n inner] sweep; else the reference's.
+        // A middle axis (max-pool's window axis): the [outer n inner] sweep; else the shared kernel.
         guard x.shape.rank > 0, axis < x.shape.rank - 1, x.shape[axis] > 0 else {
-            return try reference.argmax(x, axis: axis, keepDims: keepDims)
+            return try cpuArgmax(x, axis: axis, keepDims: keepDims)
         }
         switch x.dtype {
         case .float32: return BLASArgmax.middle(CPUTransfer.contiguous(try x.cpu()), axis: axis, keepDims: keepDims, Float.self)
         case .float64: return BLASArgmax.middle(CPUTransfer.contiguous(try x.cpu()), axis: axis, keepDims: keepDims, Double.self)
-        case .int64: return try reference.argmax(x, axis: axis, keepDims: keepDims)
+        case .int64: return try cpuArgmax(x, axis: axis, keepDims: keepDims)
         }
     }
 }
@@ -37,7 +36,7 @@ extension BLASBackend {
 /// Reductions of contiguous tensors over one run of adjacent axes: the tensor
 /// is seen as `[outer, reduced, inner]`, and each output sums (or maxes) a
 /// strided column of `reduced` elements. float32 sums accumulate in float64,
-/// as the reference backend's do. Other layouts go to the reference backend.
+/// as the reference backend's do. Other layouts run the shared CPU kernels.
 enum BLASReduce {
     /// `[outer, reduced, inner]` when `x` is contiguous and `axes` (sorted, non-empty) are adjacent.
     static func blocks(_ x: CPUStorage, axes: [Int]) -> (outer: Int, reduced: Int, inner: Int)? {

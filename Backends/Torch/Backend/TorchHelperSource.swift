@@ -186,6 +186,30 @@ def bce_logits(x, y, reduction):
     return F.binary_cross_entropy_with_logits(x, y, reduction=reduction)
 
 
+def batch_norm(x, running_mean, running_var, weight, bias, training, eps):
+    """F.batch_norm as a pure op: in training torch gets no running statistics
+    to update (Mino's Swift API updates its own) and normalizes with the batch's."""
+    if training:
+        running_mean = running_var = None
+    return F.batch_norm(x, running_mean, running_var, weight, bias, training, 0.0, eps)
+
+
+def lstm_cell(gates, c):
+    """[h' c'] of one LSTM step from gate pre-activations in torch's order i f g o."""
+    i, f, g, o = gates.chunk(4, dim=1)
+    cell = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.cat([torch.sigmoid(o) * torch.tanh(cell), cell], dim=1)
+
+
+def lstm_cell_backward(gates, c, upstream):
+    """[d gates, d c] of lstm_cell by torch's autograd."""
+    with torch.enable_grad():
+        g = gates.detach().requires_grad_(True)
+        c1 = c.detach().requires_grad_(True)
+        dg, dc = torch.autograd.grad(lstm_cell(g, c1), [g, c1], grad_outputs=upstream)
+    return torch.cat([dg, dc], dim=1)
+
+
 # --- In-place updates ------------------------------------------------------
 # Tensors never require grad, so torch records nothing and no no_grad() is
 # needed. Swift has checked shapes and dtypes. Each returns False (Mino then
@@ -216,20 +240,6 @@ def adam(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled, step):
     v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
     denominator = (v / (1 - beta2 ** step)).sqrt_().add_(eps)
     p.addcdiv_(m, denominator, value=-lr / (1 - beta1 ** step))
-    return True
-
-
-def add_in_place(target, value):
-    if not target.is_contiguous():
-        return False
-    target.add_(value)
-    return True
-
-
-def fill_in_place(target, value):
-    if not target.is_contiguous():
-        return False
-    target.fill_(value)
     return True
 
 

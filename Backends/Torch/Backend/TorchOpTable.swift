@@ -1,6 +1,8 @@
 import MinoCore
 
-/// Which torch call runs each Mino kernel: the one table of the torch backend.
+/// Which torch call runs each Mino kernel: read from the op registry, where each
+/// op declares its ``TorchCall`` (``OpDefinition/torch``), plus the backend's own
+/// support functions.
 ///
 /// A name is `torch.<f>` (a function of the `torch` module), `F.<f>`
 /// (`torch.nn.functional`) or `mino.<f>` (the backend's helper module,
@@ -17,70 +19,31 @@ import MinoCore
 ///   out of range; `crossEntropy` checks every label (torch would skip one
 ///   equal to its `ignore_index`);
 /// - scatters (`sliceScatter`, `indexAdd`, `scatterAdd`) start from zeros.
+/// Integer `add`/`sub`/`mul` wrap around in torch, as in the reference.
 public enum TorchOpTable {
-    public static let unary: [UnaryKernel: String] = [
-        .neg: "torch.neg", .exp: "torch.exp", .log: "torch.log", .sqrt: "torch.sqrt",
-        .abs: "torch.abs", .sign: "mino.sign", .relu: "torch.relu",
-        .sigmoid: "torch.sigmoid", .tanh: "torch.tanh", .erf: "torch.erf",
-    ]
+    /// Each backend kernel's torch call, from the op that runs it.
+    ///
+    /// - Throws: ``MinoError`` `.backend` naming the first kernel no registered op
+    ///   runs, or whose op declares no torch call (``RegistryAudit`` lists them all).
+    public static func kernels(_ ops: [OpDefinition] = OpRegistry.shared.all) throws -> [BackendKernel: TorchCall] {
+        var calls: [BackendKernel: TorchCall] = [:]
+        for op in ops {
+            if let kernel = op.backendKernel, let call = op.torch { calls[kernel] = call }
+        }
+        for kernel in BackendKernel.allCases where calls[kernel] == nil {
+            throw MinoError(.backend, "torch backend: no torch call for kernel \(kernel): no registered op "
+                            + "runs it with a declared TorchCall")
+        }
+        return calls
+    }
 
-    /// Integer `add`/`sub`/`mul` wrap around in torch, as in the reference.
-    public static let binary: [BinaryKernel: String] = [
-        .add: "torch.add", .sub: "torch.sub", .mul: "torch.mul", .div: "torch.div", .pow: "torch.pow",
-        .maximum: "torch.maximum", .minimum: "torch.minimum",
-        .equal: "mino.eq", .notEqual: "mino.ne", .less: "mino.lt", .lessEqual: "mino.le",
-        .greater: "mino.gt", .greaterEqual: "mino.ge",
-    ]
-
-    /// `max` over axes is `torch.amax` (NaN propagates, as in the reference).
-    public static let reduce: [ReduceKernel: String] = [.sum: "torch.sum", .max: "torch.amax"]
-
-    /// The other primitive kernels, by the name of their `Backend` method.
-    public static let primitives: [String: String] = [
-        "select": "mino.select",
-        "cast": "mino.cast",
-        "matmul": "torch.matmul",
-        "argmax": "torch.argmax",          // first index on ties; int64
-        "reshape": "torch.reshape",
-        "permute": "torch.permute",
-        "expand": "torch.broadcast_to",
-        "concat": "torch.cat",
-        "slice": "mino.slice_",
-        "sliceScatter": "mino.slice_scatter",
-        "indexSelect": "mino.index_select",
-        "indexAdd": "mino.index_add",
-        "gather": "mino.gather",
-        "scatterAdd": "mino.scatter_add",
-    ]
-
-    /// Fused composites run as torch's own kernels.
-    public static let fused: [FusedKernel: String] = [
-        .linear: "F.linear",
-        .softmax: "torch.softmax",
-        .logSoftmax: "torch.log_softmax",
-        .crossEntropy: "mino.cross_entropy",      // F.cross_entropy after the label check
-        .mse: "mino.mse",                         // F.mse_loss(reduction=)
-        .binaryCrossEntropyWithLogits: "mino.bce_logits",  // F.binary_cross_entropy_with_logits
-        .mean: "torch.mean",
-        .conv2d: "F.conv2d",                      // (x, w, b, stride, padding, dilation, groups)
-        .convTranspose2d: "F.conv_transpose2d",   // (x, w, b, stride, padding, output_padding, groups, dilation)
-        .maxPool2d: "F.max_pool2d",               // (x, kernel, stride, padding)
-        .avgPool2d: "F.avg_pool2d",
-        .adaptiveAvgPool2d: "F.adaptive_avg_pool2d",
-        .layerNorm: "F.layer_norm",               // (x, weight.shape, weight, bias, eps)
-        .batchNorm: "F.batch_norm",               // training: no running stats (Mino updates its own)
-        .gelu: "F.gelu", .silu: "F.silu", .elu: "F.elu", .leakyRelu: "F.leaky_relu", .softplus: "F.softplus",
-    ]
-
-    /// Host transfer, creation, in-place updates and diagnostics.
+    /// Host transfer, creation, optimizer updates and diagnostics.
     public static let support: [String: String] = [
         "upload": "mino.upload",
         "downloadInto": "mino.download_into",
         "empty": "mino.empty",
         "sgd": "mino.sgd",
         "adam": "mino.adam",
-        "addInPlace": "mino.add_in_place",
-        "fillInPlace": "mino.fill_in_place",
         "describe": "mino.describe",
         "setThreads": "mino.set_threads",
         "memoryStats": "mino.memory_stats",

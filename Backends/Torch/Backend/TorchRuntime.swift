@@ -20,11 +20,8 @@ final class TorchRuntime: @unchecked Sendable {
     let cudaAvailable: Bool
     let cudaDeviceCount: Int
 
-    let unary: [UnaryKernel: PythonObject]
-    let binary: [BinaryKernel: PythonObject]
-    let reduce: [ReduceKernel: PythonObject]
-    let fused: [FusedKernel: PythonObject]
-    private let primitives: [String: PythonObject]
+    /// Each kernel's torch function and the call it makes (from the op registry).
+    private let kernels: [BackendKernel: TorchKernel]
     private let support: [String: PythonObject]
     /// `torch.float32`, `torch.float64`, `torch.int64`, by ``DType/ordinal``.
     private let dtypes: [PythonObject]
@@ -54,11 +51,7 @@ final class TorchRuntime: @unchecked Sendable {
         self.python = python
         self.torch = torch
         self.support = support
-        unary = try TorchOpTable.unary.mapValues(resolve)
-        binary = try TorchOpTable.binary.mapValues(resolve)
-        reduce = try TorchOpTable.reduce.mapValues(resolve)
-        fused = try TorchOpTable.fused.mapValues(resolve)
-        primitives = try TorchOpTable.primitives.mapValues(resolve)
+        kernels = try TorchOpTable.kernels().mapValues { call in TorchKernel(function: try resolve(call.function), call: call) }
         // The dtype table's own spelling, `torch.float32`.
         dtypes = try DType.allCases.map { try torch.attribute(String($0.info.torchName.dropFirst("torch.".count))) }
         version = try facts[0].toString()
@@ -69,10 +62,11 @@ final class TorchRuntime: @unchecked Sendable {
     /// The torch dtype object of a Mino dtype.
     func dtype(_ dtype: DType) -> PythonObject { dtypes[dtype.ordinal] }
 
-    /// A function of ``TorchOpTable/primitives``.
-    func primitive(_ name: String) throws -> PythonObject {
-        guard let f = primitives[name] else { throw MinoError(.backend, "torch backend: no kernel '\(name)'") }
-        return f
+    /// The torch function of a kernel and the call its op declares.
+    @inline(__always)
+    func kernel(_ kernel: BackendKernel) throws -> TorchKernel {
+        guard let entry = kernels[kernel] else { throw MinoError(.backend, "torch backend: no kernel '\(kernel)'") }
+        return entry
     }
 
     /// A function of ``TorchOpTable/support``.
@@ -188,5 +182,23 @@ final class TorchRuntime: @unchecked Sendable {
                      + "--index-url https://download.pytorch.org/whl/cpu`; or set MINO_PYTHON to the python of an "
                      + "environment that has torch.")
         return MinoError(.backend, lines.joined(separator: "\n"))
+    }
+}
+
+/// One kernel's torch function, the call its op declares, and whether that call
+/// is just the tensors in order (`torch.exp(x)`, `torch.add(a, b)`): then the
+/// kernel passes them straight through, without reading the declaration per call.
+final class TorchKernel {
+    let function: PythonObject
+    let call: TorchCall
+    /// `n` when the call is `function(in0, …, in(n−1))`.
+    let plainTensors: Int?
+
+    init(function: PythonObject, call: TorchCall) {
+        self.function = function
+        self.call = call
+        let plain = call.keywords.isEmpty
+            && call.arguments.enumerated().allSatisfy { i, argument in argument == .input(i) }
+        self.plainTensors = plain ? call.arguments.count : nil
     }
 }

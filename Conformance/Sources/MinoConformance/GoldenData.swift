@@ -102,8 +102,10 @@ public struct GoldenData {
 /// transposed input, the transpose of the value the op receives: the
 /// generator transposes it back as a strided view, as the suite does) and
 /// `KEY/weight`; metadata `sample/KEY` = `{"op", "dtype", "label",
-/// "inputs", "transposed", "numbers", "grad", "attributes", "fingerprint"}`
-/// (`numbers`: inputs given as a Python `float`, their value the rank-0 array).
+/// "inputs", "transposed", "numbers", "grad", "attributes", "torch", "fingerprint"}`
+/// (`numbers`: inputs given as a Python `float`, their value the rank-0 array;
+/// `torch`: the recipe, the op's ``TorchCall`` with this sample's argument values,
+/// ``recipeJSON(_:spec:attributes:)``).
 public enum SampleExport {
     /// Every valid sample of `ops` in `dtypes`, in suite order.
     public static func samples(ops: [OpDefinition] = OpRegistry.shared.all,
@@ -116,7 +118,11 @@ public enum SampleExport {
         for sample in samples {
             let key = sample.key
             for (i, input) in sample.inputs.enumerated() { file.tensors["\(key)/in\(i)"] = input }
-            let (spec, _) = try sample.outputSpec()
+            let (spec, attributes) = try sample.outputSpec()
+            guard let call = sample.op.torch else {
+                throw MinoError(.argument, "conformance: op \(sample.op.name) declares no torch call, so PyTorch "
+                                + "cannot record its golden values")
+            }
             let grad = sample.gradientInputs
             if !grad.isEmpty { file.tensors["\(key)/weight"] = GradientCheck.lossWeight(for: spec.shape, dtype: spec.dtype) }
             let record: JSONValue = .object([
@@ -128,6 +134,7 @@ public enum SampleExport {
                 "numbers": .array(sample.numbers.sorted().map { .integer($0) }),
                 "grad": .array(grad.map { .integer($0) }),
                 "attributes": attributesJSON(sample),
+                "torch": recipeJSON(call, sample: sample, spec: spec, attributes: attributes),
                 "fingerprint": .string(GoldenData.fingerprint(sample)),
             ])
             file.metadata["sample/\(key)"] = record.serialized()
@@ -141,6 +148,32 @@ public enum SampleExport {
         let list = samples(ops: ops)
         try archive(list).write(to: url)
         return list.count
+    }
+
+    /// The PyTorch recipe of one sample: `{"function": "F.conv2d", "args": [...], "kwargs": {...}}`,
+    /// each argument a value: `{"input": i}` (the i-th input), `{"inputs": n}` (the first n as a
+    /// list), `{"dtype": "float32"}`, null, or a number, boolean, string or list of integers.
+    static func recipeJSON(_ call: TorchCall, sample: OpSample, spec: TensorSpec, attributes: OpAttributes) -> JSONValue {
+        let (positional, keywords) = call.values(inputShapes: sample.logicalShapes, outputShape: spec.shape,
+                                                 attributes: attributes)
+        func json(_ value: TorchValue) -> JSONValue {
+            switch value {
+            case .input(let i): return .object(["input": .integer(i)])
+            case .inputs(let n): return .object(["inputs": .integer(n)])
+            case .none: return .null
+            case .integer(let v): return .integer(v)
+            case .integers(let v): return .array(v.map { .integer($0) })
+            case .boolean(let v): return .bool(v)
+            case .number(let v): return .number(v)
+            case .string(let v): return .string(v)
+            case .dtype(let d): return .object(["dtype": .string(d.rawValue)])
+            }
+        }
+        return .object([
+            "function": .string(call.function),
+            "args": .array(positional.map(json)),
+            "kwargs": .object(Dictionary(uniqueKeysWithValues: keywords.map { ($0.0, json($0.1)) })),
+        ])
     }
 
     /// The attributes after the shape rule normalized them, as the PyTorch recipes read them.

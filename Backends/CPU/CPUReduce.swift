@@ -1,34 +1,8 @@
 import MinoCore
-import MinoCPU
-
-extension ReferenceBackend {
-    public func reduce(_ kernel: ReduceKernel, _ x: Operand, axes: [Int], keepDims: Bool) throws -> any BackendStorage {
-        let s = try x.cpu()
-        let (blocks, outShape) = ReferenceReduce.blocks(s, axes: axes, keepDims: keepDims)
-        switch (kernel, s.dtype) {
-        case (.sum, .float32): return try ReferenceReduce.sum(blocks, outShape, Float.self)
-        case (.sum, .float64): return try ReferenceReduce.sum(blocks, outShape, Double.self)
-        case (.sum, .int64): return try ReferenceReduce.integerSum(blocks, outShape)
-        case (.max, .float32): return try ReferenceReduce.max(blocks, outShape, Float.self)
-        case (.max, .float64): return try ReferenceReduce.max(blocks, outShape, Double.self)
-        case (.max, .int64): return try ReferenceReduce.integerMax(blocks, outShape)
-        }
-    }
-
-    public func argmax(_ x: Operand, axis: Int, keepDims: Bool) throws -> any BackendStorage {
-        let s = try x.cpu()
-        let (blocks, outShape) = ReferenceReduce.blocks(s, axes: [axis], keepDims: keepDims)
-        switch s.dtype {
-        case .float32: return try ReferenceReduce.argmax(blocks, outShape, Float.self)
-        case .float64: return try ReferenceReduce.argmax(blocks, outShape, Double.self)
-        case .int64: return try ReferenceReduce.argmax(blocks, outShape, Int64.self)
-        }
-    }
-}
 
 /// Reductions: the reduced axes are moved last and made contiguous, so each
 /// output element reduces one contiguous block.
-enum ReferenceReduce {
+enum CPUReduce {
     /// A contiguous copy of `x` with `axes` moved to the end (rows of `blockSize`), and the output shape.
     static func blocks(_ x: CPUStorage, axes: [Int], keepDims: Bool) -> (CPUStorage, Shape) {
         let kept = (0..<x.shape.rank).filter { !axes.contains($0) }
