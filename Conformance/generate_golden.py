@@ -115,6 +115,25 @@ def _argmax(x, a):
     return torch.argmax(x[0], dim=a["axis"], keepdim=a["keepDims"])
 
 
+def _max_pool2d_backward(x, up, a):
+    """d input of F.max_pool2d by torch's autograd against up, differentiable (create_graph)."""
+    with torch.enable_grad():
+        x1 = x if x.requires_grad else x.detach().requires_grad_(True)
+        (dx,) = torch.autograd.grad(F.max_pool2d(x1, a["kernel"], a["stride"], a["padding"]), [x1],
+                                    grad_outputs=up, create_graph=True)
+    return dx
+
+
+def _conv2d_weight_backward(x, w, up, a):
+    """d weight of F.conv2d by torch's autograd against up, differentiable (create_graph)."""
+    with torch.enable_grad():
+        w1 = w.detach().requires_grad_(True)
+        (dw,) = torch.autograd.grad(F.conv2d(x, w1, None, stride=a["stride"], padding=a["padding"],
+                                             dilation=a["dilation"], groups=a["groups"]),
+                                    [w1], grad_outputs=up, create_graph=True)
+    return dw
+
+
 def _lstm_cell(a, c):
     """[h' c'] of one LSTM step, gates in torch's order i f g o."""
     i, f, g, o = a.chunk(4, dim=1)
@@ -202,6 +221,8 @@ RECIPES = {
     "adaptiveAvgPool2d": lambda x, a: F.adaptive_avg_pool2d(x[0], a["shape"]),
     "flatten": lambda x, a: torch.flatten(x[0], a["axes"][0], a["axes"][1]),
     "embedding": lambda x, a: F.embedding(x[0], x[1], padding_idx=a.get("index")),
+    "maxPool2dBackward": lambda x, a: _max_pool2d_backward(x[0], x[1], a),
+    "conv2dWeightBackward": lambda x, a: _conv2d_weight_backward(x[0], x[1], x[2], a),
     "lstmCell": lambda x, a: _lstm_cell(x[0], x[1]),
     "lstmCellBackward": lambda x, a: _lstm_cell_backward(x[0], x[1], x[2]),
     "layerNorm": lambda x, a: F.layer_norm(x[0], x[1].shape, x[1], x[2], eps=a.get("epsilon", 1e-5)),

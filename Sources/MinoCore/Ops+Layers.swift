@@ -332,7 +332,7 @@ extension Ops {
 
     /// The geometry of `conv_transpose2d(x [N Cin H W], weight [Cin Cout/g kh kw], bias [Cout])`:
     /// the convolution whose input gradient it is, from an input `[N Cout Ho Wo]`.
-    static func convTranspose2dGeometry(_ x: Shape, _ weight: Shape, _ bias: Shape,
+    public static func convTranspose2dGeometry(_ x: Shape, _ weight: Shape, _ bias: Shape,
                                         _ window: inout Window) throws -> ConvGeometry {
         let op = "convTranspose2d", shapes = [x, weight, bias]
         try normalizeConvWindow(op, &window, count: 2)
@@ -402,14 +402,66 @@ extension Ops {
             var window = c.attributes.window
             let (x, w) = (c.inputs[0], c.inputs[1])
             let g = try conv2dGeometry("conv2d", x.shape, w.shape, c.inputs[2].shape, &window)
-            let up = try c.upstream.reshape([g.batch, g.groups, g.outChannels / g.groups, g.columnCount])
-            // ∂x: col2im(wᵀ · g); ∂w: Σₙ g · columnsᵀ; ∂b: Σ g over N, H, W.
-            let dx = c.needsGradient[0] ? try g.image(groupedWeight(w, g).transposed().matmul(up)) : nil
+            // ∂x: col2im(wᵀ · g), which is conv_transpose2d of g by the same weight; ∂w: Σₙ g · columnsᵀ
+            // (conv2dWeightBackward); ∂b: Σ g over N, H, W (positions first: two sums over adjacent axes).
+            let dx = c.needsGradient[0] ? try inputGradient(of: g, window, c.upstream, w) : nil
             let dw = c.needsGradient[1]
-                ? try up.matmul(g.columns(x).transposed()).sum(axes: [0]).reshape(w.shape) : nil
-            let db = c.needsGradient[2] ? try c.upstream.sum(axes: [0, 2, 3]) : nil
+                ? try Dispatch.apply(conv2dWeightBackward, [x, w, c.upstream], c.attributes) : nil
+            let db = c.needsGradient[2]
+                ? try c.upstream.reshape([g.batch, g.outChannels, g.columnCount]).sum(axes: [2]).sum(axes: [0]) : nil
             return [dx, dw, db]
         })
+
+    private static func conv2dWeightBackwardImplementation(_ x: [Tensor], _ a: OpAttributes) throws -> Tensor {
+        var window = a.window
+        let (input, weight) = (x[0], x[1])
+        let g = try conv2dGeometry("conv2dWeightBackward", input.shape, weight.shape, [weight.shape[0]], &window)
+        // Σₙ g [N g O/g L] · columnsᵀ [N g L K] → [g O/g K]
+        let up = try x[2].reshape([g.batch, g.groups, g.outChannels / g.groups, g.columnCount])
+        return try up.matmul(g.columns(input).transposed()).sum(axes: [0]).reshape(weight.shape)
+    }
+
+    /// The weight gradient of ``conv2d`` as one op: `[O C/g kh kw]` from the input `[N C H W]`, the
+    /// weight (for its shape) and the output's gradient `[N O Ho Wo]`. A backend may run it as one
+    /// gemm per sample over cached columns.
+    public static let conv2dWeightBackward = OpDefinition(
+        composite: "conv2dWeightBackward",
+        summary: "the weight gradient of conv2d: [O C/groups kh kw] from input [N C H W], weight and ∂output [N O Ho Wo]",
+        signature: OpSignature(inputs: [.value, .statistic, .value], attributes: .convolution, dtypes: .floating),
+        fusedKernel: .conv2dWeightBackward,
+        shapeRule: { specs, a in
+            let shapes = specs.map(\.shape)
+            guard shapes[1].rank == 4 else {
+                throw MinoError.shape("conv2dWeightBackward", shapes, "expected a weight [O C/groups kh kw]")
+            }
+            let g = try conv2dGeometry("conv2dWeightBackward", shapes[0], shapes[1], [shapes[1][0]], &a.window)
+            let expected = Shape([g.batch, g.outChannels, g.outHeight, g.outWidth])
+            guard shapes[2] == expected else {
+                throw MinoError.shape("conv2dWeightBackward", shapes, "the output's gradient must be \(expected)")
+            }
+            return TensorSpec(shapes[1], specs[0].dtype)
+        },
+        implementation: conv2dWeightBackwardImplementation,
+        derivative: { c in
+            // Linear in the input and in the gradient; the weight only gives the shape.
+            var grads = try recomputed(conv2dWeightBackwardImplementation)(c)
+            grads[1] = nil
+            return grads
+        })
+
+    /// The input gradient of a convolution: `conv_transpose2d(upstream, weight)` with the output
+    /// padding that restores the input's `H × W` (`H + 2p − d(k − 1) − 1 − (Ho − 1)s`, below the stride).
+    static func inputGradient(of g: ConvGeometry, _ window: Window, _ upstream: Tensor, _ weight: Tensor) throws
+        -> Tensor {
+        var a = OpAttributes()
+        a.window = window
+        a.window.outputPadding = [
+            g.height + 2 * g.padHeight - g.dilationHeight * (g.kernelHeight - 1) - 1 - (g.outHeight - 1) * g.strideHeight,
+            g.width + 2 * g.padWidth - g.dilationWidth * (g.kernelWidth - 1) - 1 - (g.outWidth - 1) * g.strideWidth,
+        ]
+        let zero = try Tensor.zeros([g.channels], dtype: upstream.dtype, on: upstream.backend)
+        return try Dispatch.apply(convTranspose2d, [upstream, weight, zero], a)
+    }
 
     public static let convTranspose2d = OpDefinition(
         composite: "convTranspose2d",
@@ -478,7 +530,7 @@ extension Ops {
 
 extension Ops {
     /// The geometry of a pooling window over `[N C H W]`: one group per channel.
-    static func poolGeometry(_ op: String, _ x: Shape, _ w: inout Window) throws -> ConvGeometry {
+    public static func poolGeometry(_ op: String, _ x: Shape, _ w: inout Window) throws -> ConvGeometry {
         guard !w.kernel.isEmpty else { throw MinoError.argument(op, "needs a kernel_size") }
         w.kernel = try windowValues(op, "kernel_size", w.kernel, count: 2, fallback: [], minimum: 1)
         w.stride = try windowValues(op, "stride", w.stride, count: 2, fallback: w.kernel, minimum: 1)
@@ -518,14 +570,37 @@ extension Ops {
             return try maxPoolColumns(x[0], g).max(axes: [2]).reshape([g.batch, g.channels, g.outHeight, g.outWidth])
         },
         derivative: { c in
-            // Each window's gradient goes to its first maximum (PyTorch's rule).
-            var w = c.attributes.window
-            let g = try poolGeometry("maxPool2d", c.inputs[0].shape, &w)
-            let cols = try maxPoolColumns(c.inputs[0], g)
-            let first = try cols.argmax(axis: 2, keepDims: true)
-            let up = try c.upstream.reshape([g.batch, g.channels, 1, g.columnCount])
-            return [try g.image(up.scatterAdd(axis: 2, indices: first, shape: cols.shape))]
+            [try Dispatch.apply(maxPool2dBackward, [c.inputs[0], c.upstream], c.attributes)]
         })
+
+    private static func maxPool2dBackwardImplementation(_ x: [Tensor], _ a: OpAttributes) throws -> Tensor {
+        // Each window's gradient goes to its first maximum (PyTorch's rule).
+        var w = a.window
+        let g = try poolGeometry("maxPool2dBackward", x[0].shape, &w)
+        let cols = try maxPoolColumns(x[0], g)
+        let first = try cols.argmax(axis: 2, keepDims: true)
+        let up = try x[1].reshape([g.batch, g.channels, 1, g.columnCount])
+        return try g.image(up.scatterAdd(axis: 2, indices: first, shape: cols.shape))
+    }
+
+    /// The gradient of ``maxPool2d`` as one op: `[N C H W]` from the input and the gradient of the
+    /// output `[N C Ho Wo]`, each window's gradient at its first maximum. A backend may run it as one pass.
+    public static let maxPool2dBackward = OpDefinition(
+        composite: "maxPool2dBackward",
+        summary: "the gradient of maxPool2d: [N C H W] from the input and ∂output [N C Ho Wo] (first maximum)",
+        signature: OpSignature(inputs: [.value, .value], attributes: .pooling, dtypes: .floating, domain: .separated),
+        fusedKernel: .maxPool2dBackward,
+        shapeRule: { specs, a in
+            let g = try poolGeometry("maxPool2dBackward", specs[0].shape, &a.window)
+            let expected = Shape([g.batch, g.channels, g.outHeight, g.outWidth])
+            guard specs[1].shape == expected else {
+                throw MinoError.shape("maxPool2dBackward", [specs[0].shape, specs[1].shape],
+                                      "the output's gradient must be \(expected)")
+            }
+            return specs[0]
+        },
+        implementation: maxPool2dBackwardImplementation,
+        derivative: recomputed(maxPool2dBackwardImplementation))
 
     public static let avgPool2d = OpDefinition(
         composite: "avgPool2d", aliases: ["F.avg_pool2d", "torch.nn.functional.avg_pool2d", "torch.avg_pool2d"],

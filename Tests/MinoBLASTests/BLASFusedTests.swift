@@ -84,4 +84,63 @@ final class BLASFusedTests: XCTestCase {
             }
         }
     }
+
+    /// conv2d → ReLU → max-pool on LeNet-like shapes (and strided, padded, dilated, grouped and 1×1
+    /// convolutions), forward and every gradient, against the reference backend's composites. The ReLU
+    /// makes windows of equal zeros, so the max-pool gradient's first-maximum rule is exercised.
+    func testConvolutionAndPoolingGradientsMatchTheReference() throws {
+        let oracle = ReferenceBackend()
+        let cases: [(x: Shape, w: Shape, stride: Int, padding: Int, dilation: Int, groups: Int, pool: [Int])] = [
+            ([5, 1, 14, 14], [6, 1, 3, 3], 1, 0, 1, 1, [2]),
+            ([3, 6, 9, 9], [16, 6, 3, 3], 1, 0, 1, 1, [2]),
+            ([2, 4, 9, 8], [6, 2, 3, 2], 2, 1, 1, 2, [3]),
+            ([2, 3, 9, 9], [4, 3, 3, 3], 1, 2, 2, 1, [2]),
+            ([2, 5, 6, 6], [7, 5, 1, 1], 1, 0, 1, 1, [2]),
+        ]
+        for dtype in [DType.float32, .float64] {
+            for c in cases {
+                let g = RandomGenerator(seed: 5)
+                let x = try Tensor.randn(c.x, dtype: dtype, generator: g, on: blas)
+                let w = try Tensor.randn(c.w, dtype: dtype, generator: g, on: blas)
+                let b = try Tensor.randn([c.w[0]], dtype: dtype, generator: g, on: blas)
+                func run(_ backend: any Backend) throws -> [Tensor] {
+                    let leaves = try [x, w, b].map { t -> Tensor in
+                        let leaf = try t.to(backend)
+                        leaf.requiresGrad = true
+                        return leaf
+                    }
+                    let y = try leaves[0].conv2d(leaves[1], leaves[2], stride: [c.stride], padding: [c.padding],
+                                                 dilation: [c.dilation], groups: c.groups).relu()
+                        .maxPool2d(kernelSize: c.pool)
+                    let weight = try Tensor(GradientCheck.lossWeight(for: y.shape, dtype: dtype), on: backend)
+                    try y.backward(weight)
+                    return [y] + leaves.map { $0.grad ?? y }
+                }
+                let (fast, slow) = (try run(blas), try run(oracle))
+                for (i, name) in ["output", "∂x", "∂w", "∂b"].enumerated() {
+                    try Closeness.assertClose(fast[i], try slow[i].to(blas), "\(dtype) \(c): \(name)")
+                }
+            }
+        }
+    }
+
+    /// Max pooling with NaN, −∞ and ties (every window of a constant plane ties), padded and not,
+    /// forward and gradient, against the composites (NaN the maximum, gradient at the first maximum).
+    func testMaxPoolEdgeValuesMatchTheComposite() throws {
+        let values: [Double] = [.nan, 1, 1, -.infinity, 2, 2, 0, 0, -.infinity, -.infinity, 3, .nan, 0, 0, 0, 0,
+                                5, 5, 5, 5, -1, -1, -.infinity, -1, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4]
+        for dtype in [DType.float32, .float64] {
+            let x = try Tensor(doubles: values, shape: [1, 1, 6, 6], dtype: dtype, on: blas)
+            for (kernel, stride, padding) in [([2], [Int](), [0]), ([3], [1], [1]), ([3, 2], [2, 1], [1, 0])] {
+                var a = OpAttributes()
+                a.window = Window(kernel: kernel, stride: stride, padding: padding)
+                let y = try withoutGradients { try Dispatch.apply(Ops.maxPool2d, [x], a) }
+                try Closeness.assertClose(y, try unfused(Ops.maxPool2d, [x], a), "\(dtype) maxPool2d \(a.window)")
+                let up = try Tensor.randn(y.shape, dtype: dtype, generator: RandomGenerator(seed: 2), on: blas)
+                let dx = try withoutGradients { try Dispatch.apply(Ops.maxPool2dBackward, [x, up], a) }
+                try Closeness.assertClose(dx, try unfused(Ops.maxPool2dBackward, [x, up], a),
+                                          "\(dtype) maxPool2dBackward \(a.window)")
+            }
+        }
+    }
 }

@@ -1,16 +1,39 @@
 import MinoCore
 import MinoCPU
 
-/// `conv2d` as im2col plus gemm: per group and block of samples, the patches
-/// of the input are copied into a column buffer `[K nb·L]` (`K = C/g·kh·kw`,
-/// `L = Ho·Wo`, the block's samples side by side) and one gemm
-/// `W_g [O/g K] · cols` gives the block's outputs, which are copied into
-/// `[N O L]` with the bias. The buffers come from the shared buffer cache, so
-/// after warm-up a call allocates only its output.
+/// Convolutions as im2col plus gemm, one sample and group at a time, so the
+/// column buffer (`[K L]`, `K = C/g·kh·kw`, `L = Ho·Wo`) stays in cache
+/// between being written and being read, and gemm writes straight into the
+/// output:
+/// - `conv2d`: the output `[O/g L]` of a sample is preloaded with the bias
+///   and gemm adds `W_g [O/g K] · cols [K L]` to it (beta = 1). A 1×1 kernel
+///   with stride 1 and no padding reads the input itself as its columns.
+/// - `convTranspose2d` (also the input gradient of `conv2d`): `cols = W_gᵀ · x_g`,
+///   then col2im adds the columns into the output, preloaded with the bias.
+/// The column buffer comes from the shared buffer cache, so after warm-up a
+/// call allocates only its output.
 enum BLASConvolution {
-    /// Column-buffer elements a batch block may use (16 MB of float32): enough to put a
-    /// LeNet-sized batch in one gemm, bounded for large images.
-    static let blockElements = 1 << 22
+    /// The sizes of one convolution, read once from its geometry.
+    struct Plan {
+        let g: ConvGeometry
+        /// Input channels per group, output channels per group, column rows, output positions.
+        let cg, og, k, l: Int
+
+        init(_ g: ConvGeometry) {
+            self.g = g
+            cg = g.channels / g.groups
+            og = g.outChannels / g.groups
+            k = g.columnRows
+            l = g.columnCount
+        }
+
+        /// A 1×1 kernel, stride 1, no padding: an image `[C/g H W]` is its own columns.
+        var isPointwise: Bool {
+            g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideHeight == 1 && g.strideWidth == 1 && !g.isPadded
+        }
+    }
+
+    // MARK: conv2d
 
     static func conv2d<T: BLASFloat>(_ inputs: [Operand], _ window: Window, _: T.Type) throws -> CPUStorage? {
         guard inputs.count == 3 else { return nil }
@@ -19,98 +42,203 @@ enum BLASConvolution {
         let weight = CPUTransfer.contiguous(try inputs[1].cpu())
         let bias = try inputs[2].cpu()
         let g = try Ops.conv2dGeometry("conv2d", x.shape, weight.shape, bias.shape, &w)
+        let plan = Plan(g)
         let out = CPUStorage(uninitialized: [g.batch, g.outChannels, g.outHeight, g.outWidth], dtype: x.dtype)
         if out.shape.elementCount == 0 { return out }
-        let (n, c, h, wd) = (g.batch, g.channels, g.height, g.width)
-        let (groups, k, l) = (g.groups, g.columnRows, g.columnCount)
-        let og = g.outChannels / groups
         let po = out.pointer(T.self)
-        let pb = bias.pointer(T.self), sb = bias.strides.first ?? 1
-        guard k > 0 else {
-            for s in 0..<n {
-                for o in 0..<g.outChannels {
-                    let v = pb[o * sb], row = po + (s * g.outChannels + o) * l
-                    for i in 0..<l { row[i] = v }
-                }
-            }
-            return out
-        }
-        // Samples per gemm: the columns of a block of samples side by side, [K, nb·L].
-        let nb = Swift.max(1, Swift.min(n, blockElements / Swift.max(k * l, 1)))
-        let width = nb * l
-        let (m32, k32) = (try BLASMatMul.int32(og, "dimension"), try BLASMatMul.int32(k, "dimension"))
+        fillBias(po, bias, T.self, samples: g.batch, channels: g.outChannels, positions: plan.l)
+        if plan.k == 0 { return out }
+        try BLASLibrary.ensureActive()
+        let (m32, n32, k32) = (try BLASMatMul.int32(plan.og, "dimension"), try BLASMatMul.int32(plan.l, "dimension"),
+                               try BLASMatMul.int32(plan.k, "dimension"))
         let px = x.pointer(T.self), pw = weight.pointer(T.self)
-        let cg = c / groups
-        let (kh, kw) = (g.kernelHeight, g.kernelWidth)
-        let (sh, sw, ph, pwd, dh, dw) = (g.strideHeight, g.strideWidth, g.padHeight, g.padWidth,
-                                         g.dilationHeight, g.dilationWidth)
-        let (ho, wo) = (g.outHeight, g.outWidth)
-        let (colBlock, colSize) = CPUBufferCache.shared.take(k * width * MemoryLayout<T>.stride)
-        let (productBlock, productSize) = CPUBufferCache.shared.take(og * width * MemoryLayout<T>.stride)
-        defer {
-            CPUBufferCache.shared.give(colBlock, size: colSize)
-            CPUBufferCache.shared.give(productBlock, size: productSize)
-        }
-        let cols = colBlock.assumingMemoryBound(to: T.self)
-        let product = productBlock.assumingMemoryBound(to: T.self)
-        for gi in 0..<groups {
-            var s0 = 0
-            while s0 < n {
-                let count = Swift.min(nb, n - s0)
-                let ld = count * l
-                for s in s0..<(s0 + count) {
-                    let image = px + (s * c + gi * cg) * h * wd
-                    let column0 = (s - s0) * l
-                    // cols[(ci·kh + i)·kw + j][sample·L + y·wo + x] =
-                    //   input[ci][y·sh − ph + i·dh][x·sw − pw + j·dw], 0 outside.
-                    var r = 0
-                    for ci in 0..<cg {
-                        let plane = image + ci * h * wd
-                        for i in 0..<kh {
-                            for j in 0..<kw {
-                                let dst = cols + r * ld + column0
-                                for y in 0..<ho {
-                                    let iy = y * sh - ph + i * dh
-                                    let line = dst + y * wo
-                                    guard iy >= 0, iy < h else {
-                                        for xx in 0..<wo { line[xx] = 0 }
-                                        continue
-                                    }
-                                    let src = plane + iy * wd
-                                    // ix = xx·sw + x0 lies in the row for lo ≤ xx < hi; zeros either side.
-                                    let x0 = j * dw - pwd
-                                    let lo = Swift.min(x0 >= 0 ? 0 : (-x0 + sw - 1) / sw, wo)
-                                    let hi = Swift.max(Swift.min(wo, x0 > wd - 1 ? 0 : (wd - 1 - x0) / sw + 1), lo)
-                                    for xx in 0..<lo { line[xx] = 0 }
-                                    if sw == 1 {
-                                        (line + lo).update(from: src + lo + x0, count: hi - lo)
-                                    } else {
-                                        for xx in lo..<hi { line[xx] = src[xx * sw + x0] }
-                                    }
-                                    for xx in hi..<wo { line[xx] = 0 }
-                                }
-                                r += 1
-                            }
-                        }
-                    }
-                }
-                // One gemm for the block: W_g [O/g K] · cols [K count·L] → product [O/g count·L].
-                let n32 = try BLASMatMul.int32(ld, "dimension")
-                T.gemm(transA: false, transB: false, m: m32, n: n32, k: k32, alpha: 1, a: pw + gi * og * k, lda: k32,
-                       b: cols, ldb: n32, beta: 0, c: product, ldc: n32)
-                // Each sample's rows to [N O L], plus the bias.
-                for s in s0..<(s0 + count) {
-                    for o in 0..<og {
-                        let channel = gi * og + o
-                        let v = pb[channel * sb]
-                        let src = product + o * ld + (s - s0) * l
-                        let dst = po + (s * g.outChannels + channel) * l
-                        for i in 0..<l { dst[i] = src[i] + v }
-                    }
-                }
-                s0 += count
+        let pointwise = plan.isPointwise
+        let (block, size) = CPUBufferCache.shared.take(pointwise ? 0 : plan.k * plan.l * MemoryLayout<T>.stride)
+        defer { CPUBufferCache.shared.give(block, size: size) }
+        let cols = block.assumingMemoryBound(to: T.self)
+        for s in 0..<g.batch {
+            for gi in 0..<g.groups {
+                let image = px + (s * g.channels + gi * plan.cg) * g.height * g.width
+                if !pointwise { columns(of: image, plan, into: cols) }
+                // out[s, group] [O/g L] += W_g [O/g K] · cols [K L]
+                T.gemm(transA: false, transB: false, m: m32, n: n32, k: k32, alpha: 1, a: pw + gi * plan.og * plan.k,
+                       lda: k32, b: pointwise ? image : cols, ldb: n32, beta: 1,
+                       c: po + (s * g.outChannels + gi * plan.og) * plan.l, ldc: n32)
             }
         }
         return out
+    }
+
+    // MARK: conv2dWeightBackward
+
+    /// `∂w [O C/g kh kw]` of `conv2d`: `Σₙ ∂out[n, group] [O/g L] · cols(x[n, group])ᵀ [L K]`, the
+    /// samples accumulated by gemm itself (beta = 1 after the first).
+    static func conv2dWeightBackward<T: BLASFloat>(_ inputs: [Operand], _ window: Window, _: T.Type) throws
+        -> CPUStorage? {
+        guard inputs.count == 3 else { return nil }
+        var w = window
+        let x = CPUTransfer.contiguous(try inputs[0].cpu())
+        let weightShape = inputs[1].shape
+        let up = CPUTransfer.contiguous(try inputs[2].cpu())
+        let g = try Ops.conv2dGeometry("conv2dWeightBackward", x.shape, weightShape, [weightShape[0]], &w)
+        let plan = Plan(g)
+        let out = CPUStorage(uninitialized: weightShape, dtype: x.dtype)
+        let count = weightShape.elementCount
+        if count == 0 { return out }
+        let po = out.pointer(T.self)
+        if g.batch == 0 || plan.l == 0 {
+            po.initialize(repeating: 0, count: count)
+            return out
+        }
+        try BLASLibrary.ensureActive()
+        let (m32, n32, k32) = (try BLASMatMul.int32(plan.og, "dimension"), try BLASMatMul.int32(plan.k, "dimension"),
+                               try BLASMatMul.int32(plan.l, "dimension"))
+        let px = x.pointer(T.self), pu = up.pointer(T.self)
+        let pointwise = plan.isPointwise
+        let (block, size) = CPUBufferCache.shared.take(pointwise ? 0 : plan.k * plan.l * MemoryLayout<T>.stride)
+        defer { CPUBufferCache.shared.give(block, size: size) }
+        let cols = block.assumingMemoryBound(to: T.self)
+        for s in 0..<g.batch {
+            for gi in 0..<g.groups {
+                let image = px + (s * g.channels + gi * plan.cg) * g.height * g.width
+                if !pointwise { columns(of: image, plan, into: cols) }
+                // ∂w_g [O/g K] (+)= ∂out[s, group] [O/g L] · colsᵀ [L K]
+                T.gemm(transA: false, transB: true, m: m32, n: n32, k: k32, alpha: 1,
+                       a: pu + (s * g.outChannels + gi * plan.og) * plan.l, lda: k32,
+                       b: pointwise ? image : cols, ldb: k32, beta: s == 0 ? 0 : 1,
+                       c: po + gi * plan.og * plan.k, ldc: n32)
+            }
+        }
+        return out
+    }
+
+    // MARK: convTranspose2d
+
+    static func convTranspose2d<T: BLASFloat>(_ inputs: [Operand], _ window: Window, _: T.Type) throws
+        -> CPUStorage? {
+        guard inputs.count == 3 else { return nil }
+        var w = window
+        let x = CPUTransfer.contiguous(try inputs[0].cpu())
+        let weight = CPUTransfer.contiguous(try inputs[1].cpu())
+        let bias = try inputs[2].cpu()
+        // The convolution whose adjoint this is: its input is our output, its output our input.
+        let g = try Ops.convTranspose2dGeometry(x.shape, weight.shape, bias.shape, &w)
+        let plan = Plan(g)
+        let out = CPUStorage(uninitialized: [g.batch, g.channels, g.height, g.width], dtype: x.dtype)
+        if out.shape.elementCount == 0 { return out }
+        let po = out.pointer(T.self)
+        let planeSize = g.height * g.width
+        fillBias(po, bias, T.self, samples: g.batch, channels: g.channels, positions: planeSize)
+        if plan.k == 0 || plan.l == 0 || plan.og == 0 { return out }
+        try BLASLibrary.ensureActive()
+        let (m32, n32, k32) = (try BLASMatMul.int32(plan.k, "dimension"), try BLASMatMul.int32(plan.l, "dimension"),
+                               try BLASMatMul.int32(plan.og, "dimension"))
+        let px = x.pointer(T.self), pw = weight.pointer(T.self)
+        let pointwise = plan.isPointwise
+        let (block, size) = CPUBufferCache.shared.take(plan.k * plan.l * MemoryLayout<T>.stride)
+        defer { CPUBufferCache.shared.give(block, size: size) }
+        let cols = block.assumingMemoryBound(to: T.self)
+        for s in 0..<g.batch {
+            for gi in 0..<g.groups {
+                let image = po + (s * g.channels + gi * plan.cg) * planeSize
+                // cols [K L] = W_gᵀ [K O/g] · x[s, group] [O/g L]; a pointwise kernel adds into the image itself.
+                T.gemm(transA: true, transB: false, m: m32, n: n32, k: k32, alpha: 1, a: pw + gi * plan.og * plan.k,
+                       lda: m32, b: px + (s * g.outChannels + gi * plan.og) * plan.l, ldb: n32,
+                       beta: pointwise ? 1 : 0, c: pointwise ? image : cols, ldc: n32)
+                if !pointwise { addColumns(cols, plan, into: image) }
+            }
+        }
+        return out
+    }
+
+    // MARK: im2col, col2im
+
+    /// `out[s][c][i] = bias[c]` for every sample and position.
+    @inline(__always)
+    static func fillBias<T: BLASFloat>(_ po: UnsafeMutablePointer<T>, _ bias: CPUStorage, _: T.Type,
+                                       samples: Int, channels: Int, positions: Int) {
+        let pb = bias.pointer(T.self), sb = bias.strides.first ?? 1
+        for s in 0..<samples {
+            for c in 0..<channels {
+                let v = pb[c * sb], row = po + (s * channels + c) * positions
+                for i in 0..<positions { row[i] = v }
+            }
+        }
+    }
+
+    /// The output columns `[lo, hi)` whose input column `x·sw + x0` lies inside a row of `width`.
+    @inline(__always)
+    static func inside(_ x0: Int, stride sw: Int, width: Int, outputs wo: Int) -> (Int, Int) {
+        let lo = Swift.min(x0 >= 0 ? 0 : (-x0 + sw - 1) / sw, wo)
+        let hi = Swift.max(Swift.min(wo, x0 > width - 1 ? 0 : (width - 1 - x0) / sw + 1), lo)
+        return (lo, hi)
+    }
+
+    /// im2col of one group of one sample, `image` `[C/g H W]`:
+    /// `cols[(c·kh + i)·kw + j][y·Wo + x] = image[c][y·sh − ph + i·dh][x·sw − pw + j·dw]`, 0 outside.
+    static func columns<T: BLASFloat>(of image: UnsafeMutablePointer<T>, _ plan: Plan,
+                                      into cols: UnsafeMutablePointer<T>) {
+        let g = plan.g
+        let (h, wd, ho, wo) = (g.height, g.width, g.outHeight, g.outWidth)
+        let (sh, sw) = (g.strideHeight, g.strideWidth)
+        var r = 0
+        for ci in 0..<plan.cg {
+            let plane = image + ci * h * wd
+            for i in 0..<g.kernelHeight {
+                for j in 0..<g.kernelWidth {
+                    let dst = cols + r * plan.l
+                    let x0 = j * g.dilationWidth - g.padWidth
+                    let (lo, hi) = inside(x0, stride: sw, width: wd, outputs: wo)
+                    for y in 0..<ho {
+                        let iy = y * sh - g.padHeight + i * g.dilationHeight
+                        let line = dst + y * wo
+                        guard iy >= 0, iy < h else {
+                            for xx in 0..<wo { line[xx] = 0 }
+                            continue
+                        }
+                        let src = plane + iy * wd + x0
+                        for xx in 0..<lo { line[xx] = 0 }
+                        if sw == 1 {
+                            for xx in lo..<hi { line[xx] = src[xx] }
+                        } else {
+                            for xx in lo..<hi { line[xx] = src[xx * sw] }
+                        }
+                        for xx in hi..<wo { line[xx] = 0 }
+                    }
+                    r += 1
+                }
+            }
+        }
+    }
+
+    /// col2im, the adjoint of ``columns(of:_:into:)``: every column entry added back at the
+    /// image position it was read from (entries read from padding are dropped).
+    static func addColumns<T: BLASFloat>(_ cols: UnsafeMutablePointer<T>, _ plan: Plan,
+                                         into image: UnsafeMutablePointer<T>) {
+        let g = plan.g
+        let (h, wd, ho, wo) = (g.height, g.width, g.outHeight, g.outWidth)
+        let (sh, sw) = (g.strideHeight, g.strideWidth)
+        var r = 0
+        for ci in 0..<plan.cg {
+            let plane = image + ci * h * wd
+            for i in 0..<g.kernelHeight {
+                for j in 0..<g.kernelWidth {
+                    let src = cols + r * plan.l
+                    let x0 = j * g.dilationWidth - g.padWidth
+                    let (lo, hi) = inside(x0, stride: sw, width: wd, outputs: wo)
+                    for y in 0..<ho {
+                        let iy = y * sh - g.padHeight + i * g.dilationHeight
+                        guard iy >= 0, iy < h else { continue }
+                        let line = src + y * wo, dst = plane + iy * wd + x0
+                        if sw == 1 {
+                            for xx in lo..<hi { dst[xx] += line[xx] }
+                        } else {
+                            for xx in lo..<hi { dst[xx * sw] += line[xx] }
+                        }
+                    }
+                    r += 1
+                }
+            }
+        }
     }
 }

@@ -35,7 +35,15 @@ enum BLASFused {
             return try BLASRecurrent.cell(inputs, T.self)
         case .lstmCellBackward:
             return try BLASRecurrent.cellBackward(inputs, T.self)
-        case .convTranspose2d, .maxPool2d, .avgPool2d, .adaptiveAvgPool2d, .layerNorm, .batchNorm,
+        case .conv2dWeightBackward:
+            return try BLASConvolution.conv2dWeightBackward(inputs, a.window, T.self)
+        case .convTranspose2d:
+            return try BLASConvolution.convTranspose2d(inputs, a.window, T.self)
+        case .maxPool2d:
+            return try BLASPooling.maxPool2d(inputs, a.window, T.self)
+        case .maxPool2dBackward:
+            return try BLASPooling.maxPool2dBackward(inputs, a.window, T.self)
+        case .avgPool2d, .adaptiveAvgPool2d, .layerNorm, .batchNorm,
              .gelu, .silu, .elu, .leakyRelu, .softplus:
             return nil  // the defaults from primitives
         case .mean:
