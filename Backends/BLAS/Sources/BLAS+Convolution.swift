@@ -1,17 +1,18 @@
 import MinoCore
 import MinoCPU
 
-/// Convolutions as im2col plus gemm, one sample and group at a time, so the
-/// column buffer (`[K L]`, `K = C/g·kh·kw`, `L = Ho·Wo`) stays in cache
-/// between being written and being read, and gemm writes straight into the
-/// output:
-/// - `conv2d`: the output `[O/g L]` of a sample is preloaded with the bias
-///   and gemm adds `W_g [O/g K] · cols [K L]` to it (beta = 1). A 1×1 kernel
-///   with stride 1 and no padding reads the input itself as its columns.
-/// - `convTranspose2d` (also the input gradient of `conv2d`): `cols = W_gᵀ · x_g`,
-///   then col2im adds the columns into the output, preloaded with the bias.
-/// The column buffer comes from the shared buffer cache, so after warm-up a
-/// call allocates only its output.
+/// Convolutions as im2col plus gemm, with the column buffer from the shared
+/// buffer cache (after warm-up a call allocates only its output):
+/// - `conv2d`, stride 1 and no padding: "wide" columns (one contiguous copy per
+///   column row, see ``wideConv2d``), a block of samples per gemm.
+/// - `conv2d`, otherwise: the columns of a block of samples side by side
+///   (`[K nb·L]`, `K = C/g·kh·kw`, `L = Ho·Wo`, sized to stay in L2), one gemm
+///   per block, then each sample's rows to the output with the bias; a block of
+///   one sample (or a 1×1 kernel, whose columns are the input itself) has gemm
+///   add straight into the output preloaded with the bias.
+/// - `conv2dWeightBackward`: per sample, `∂w += ∂out · colsᵀ` (gemm accumulates).
+/// - `convTranspose2d` (also `conv2d`'s input gradient): per sample
+///   `cols = W_gᵀ · x_g`, then col2im adds the columns into the output.
 enum BLASConvolution {
     /// The sizes of one convolution, read once from its geometry.
     struct Plan {
@@ -35,6 +36,9 @@ enum BLASConvolution {
 
     // MARK: conv2d
 
+    /// Column bytes a block of samples may fill: about what stays in L2 between im2col and gemm.
+    static let blockBytes = 384 << 10
+
     static func conv2d<T: BLASFloat>(_ inputs: [Operand], _ window: Window, _: T.Type) throws -> CPUStorage? {
         guard inputs.count == 3 else { return nil }
         var w = window
@@ -46,27 +50,127 @@ enum BLASConvolution {
         let out = CPUStorage(uninitialized: [g.batch, g.outChannels, g.outHeight, g.outWidth], dtype: x.dtype)
         if out.shape.elementCount == 0 { return out }
         let po = out.pointer(T.self)
-        fillBias(po, bias, T.self, samples: g.batch, channels: g.outChannels, positions: plan.l)
-        if plan.k == 0 { return out }
+        let pb = bias.pointer(T.self), sb = bias.strides.first ?? 1
+        let (k, l, og) = (plan.k, plan.l, plan.og)
+        if k == 0 {
+            fillBias(po, bias, T.self, samples: g.batch, channels: g.outChannels, positions: l)
+            return out
+        }
         try BLASLibrary.ensureActive()
-        let (m32, n32, k32) = (try BLASMatMul.int32(plan.og, "dimension"), try BLASMatMul.int32(plan.l, "dimension"),
-                               try BLASMatMul.int32(plan.k, "dimension"))
+        let (m32, k32) = (try BLASMatMul.int32(og, "dimension"), try BLASMatMul.int32(k, "dimension"))
         let px = x.pointer(T.self), pw = weight.pointer(T.self)
         let pointwise = plan.isPointwise
-        let (block, size) = CPUBufferCache.shared.take(pointwise ? 0 : plan.k * plan.l * MemoryLayout<T>.stride)
-        defer { CPUBufferCache.shared.give(block, size: size) }
-        let cols = block.assumingMemoryBound(to: T.self)
-        for s in 0..<g.batch {
-            for gi in 0..<g.groups {
-                let image = px + (s * g.channels + gi * plan.cg) * g.height * g.width
-                if !pointwise { columns(of: image, plan, into: cols) }
-                // out[s, group] [O/g L] += W_g [O/g K] · cols [K L]
-                T.gemm(transA: false, transB: false, m: m32, n: n32, k: k32, alpha: 1, a: pw + gi * plan.og * plan.k,
-                       lda: k32, b: pointwise ? image : cols, ldb: n32, beta: 1,
-                       c: po + (s * g.outChannels + gi * plan.og) * plan.l, ldc: n32)
+        if g.strideHeight == 1 && g.strideWidth == 1 && !g.isPadded && !pointwise {
+            try wideConv2d(px, pw, pb, sb, plan, into: po, T.self)
+            return out
+        }
+        // Samples per gemm: their columns side by side [K nb·L] while they fit the block; a block of
+        // one sample (or a 1×1 kernel) has gemm add into the output preloaded with the bias.
+        let nb = pointwise ? 1 : Swift.max(1, Swift.min(g.batch, blockBytes / Swift.max(k * l * MemoryLayout<T>.stride, 1)))
+        let (colBlock, colSize) = CPUBufferCache.shared.take(pointwise ? 0 : nb * k * l * MemoryLayout<T>.stride)
+        let (productBlock, productSize) = CPUBufferCache.shared.take(nb > 1 ? nb * og * l * MemoryLayout<T>.stride : 0)
+        defer {
+            CPUBufferCache.shared.give(colBlock, size: colSize)
+            CPUBufferCache.shared.give(productBlock, size: productSize)
+        }
+        let cols = colBlock.assumingMemoryBound(to: T.self), product = productBlock.assumingMemoryBound(to: T.self)
+        if nb == 1 { fillBias(po, bias, T.self, samples: g.batch, channels: g.outChannels, positions: l) }
+        for gi in 0..<g.groups {
+            var s0 = 0
+            while s0 < g.batch {
+                let count = Swift.min(nb, g.batch - s0)
+                let width = count * l
+                let n32 = try BLASMatMul.int32(width, "dimension")
+                for s in s0..<(s0 + count) where !pointwise {
+                    columns(of: px + (s * g.channels + gi * plan.cg) * g.height * g.width, plan,
+                            into: cols + (s - s0) * l, rowStride: width)
+                }
+                let weights = pw + gi * og * k
+                if nb == 1 {
+                    // out[s, group] [O/g L] += W_g [O/g K] · cols [K L]
+                    let image = px + (s0 * g.channels + gi * plan.cg) * g.height * g.width
+                    T.gemm(transA: false, transB: false, m: m32, n: n32, k: k32, alpha: 1, a: weights, lda: k32,
+                           b: pointwise ? image : cols, ldb: n32, beta: 1,
+                           c: po + (s0 * g.outChannels + gi * og) * l, ldc: n32)
+                } else {
+                    // product [O/g count·L] = W_g · cols, then each sample's rows to [N O L] plus the bias.
+                    T.gemm(transA: false, transB: false, m: m32, n: n32, k: k32, alpha: 1, a: weights, lda: k32,
+                           b: cols, ldb: n32, beta: 0, c: product, ldc: n32)
+                    for s in s0..<(s0 + count) {
+                        for o in 0..<og {
+                            let channel = gi * og + o
+                            let v = pb[channel * sb], src = product + o * width + (s - s0) * l
+                            let dst = po + (s * g.outChannels + channel) * l
+                            for i in 0..<l { dst[i] = src[i] + v }
+                        }
+                    }
+                }
+                s0 += count
             }
         }
         return out
+    }
+
+    /// conv2d with stride 1 and no padding over "wide" rows: each output row is computed at all
+    /// `W` input columns (the last `dw·(kw − 1)` of each are discarded), so the column row of
+    /// `(c, i, j)` is one contiguous run of the image, `image[c][i·dh][j·dw] ..< + Ho·W`, copied
+    /// in one piece instead of `Ho` short rows. The gemm does `W/Wo` times the useful work; the
+    /// valid columns go to the output with the bias.
+    static func wideConv2d<T: BLASFloat>(_ px: UnsafeMutablePointer<T>, _ pw: UnsafeMutablePointer<T>,
+                                         _ pb: UnsafeMutablePointer<T>, _ sb: Int, _ plan: Plan,
+                                         into po: UnsafeMutablePointer<T>, _: T.Type) throws {
+        let g = plan.g
+        let (k, og, wd, ho, wo) = (plan.k, plan.og, g.width, g.outHeight, g.outWidth)
+        let lw = ho * wd
+        let tail = g.dilationWidth * (g.kernelWidth - 1)  // the run would read this far past the plane
+        let planeSize = g.height * wd
+        let nb = Swift.max(1, Swift.min(g.batch, blockBytes / Swift.max(k * lw * MemoryLayout<T>.stride, 1)))
+        let (m32, k32) = (try BLASMatMul.int32(og, "dimension"), try BLASMatMul.int32(k, "dimension"))
+        let (colBlock, colSize) = CPUBufferCache.shared.take(nb * k * lw * MemoryLayout<T>.stride)
+        let (productBlock, productSize) = CPUBufferCache.shared.take(nb * og * lw * MemoryLayout<T>.stride)
+        defer {
+            CPUBufferCache.shared.give(colBlock, size: colSize)
+            CPUBufferCache.shared.give(productBlock, size: productSize)
+        }
+        let cols = colBlock.assumingMemoryBound(to: T.self), product = productBlock.assumingMemoryBound(to: T.self)
+        for gi in 0..<g.groups {
+            var s0 = 0
+            while s0 < g.batch {
+                let count = Swift.min(nb, g.batch - s0)
+                let width = count * lw
+                for s in s0..<(s0 + count) {
+                    let image = px + (s * g.channels + gi * plan.cg) * planeSize
+                    var r = 0
+                    for ci in 0..<plan.cg {
+                        for i in 0..<g.kernelHeight {
+                            for j in 0..<g.kernelWidth {
+                                let dst = cols + r * width + (s - s0) * lw
+                                dst.update(from: image + ci * planeSize + i * g.dilationHeight * wd + j * g.dilationWidth,
+                                           count: lw - tail)
+                                (dst + lw - tail).update(repeating: 0, count: tail)
+                                r += 1
+                            }
+                        }
+                    }
+                }
+                let n32 = try BLASMatMul.int32(width, "dimension")
+                T.gemm(transA: false, transB: false, m: m32, n: n32, k: k32, alpha: 1, a: pw + gi * og * k, lda: k32,
+                       b: cols, ldb: n32, beta: 0, c: product, ldc: n32)
+                for s in s0..<(s0 + count) {
+                    for o in 0..<og {
+                        let channel = gi * og + o
+                        let v = pb[channel * sb]
+                        let src = product + o * width + (s - s0) * lw
+                        let dst = po + (s * g.outChannels + channel) * ho * wo
+                        for y in 0..<ho {
+                            let from = src + y * wd, to = dst + y * wo
+                            for xx in 0..<wo { to[xx] = from[xx] + v }
+                        }
+                    }
+                }
+                s0 += count
+            }
+        }
     }
 
     // MARK: conv2dWeightBackward
@@ -174,10 +278,11 @@ enum BLASConvolution {
         return (lo, hi)
     }
 
-    /// im2col of one group of one sample, `image` `[C/g H W]`:
+    /// im2col of one group of one sample, `image` `[C/g H W]` (rows `rowStride` apart, default `L`):
     /// `cols[(c·kh + i)·kw + j][y·Wo + x] = image[c][y·sh − ph + i·dh][x·sw − pw + j·dw]`, 0 outside.
     static func columns<T: BLASFloat>(of image: UnsafeMutablePointer<T>, _ plan: Plan,
-                                      into cols: UnsafeMutablePointer<T>) {
+                                      into cols: UnsafeMutablePointer<T>, rowStride: Int? = nil) {
+        let stride = rowStride ?? plan.l
         let g = plan.g
         let (h, wd, ho, wo) = (g.height, g.width, g.outHeight, g.outWidth)
         let (sh, sw) = (g.strideHeight, g.strideWidth)
@@ -186,7 +291,7 @@ enum BLASConvolution {
             let plane = image + ci * h * wd
             for i in 0..<g.kernelHeight {
                 for j in 0..<g.kernelWidth {
-                    let dst = cols + r * plan.l
+                    let dst = cols + r * stride
                     let x0 = j * g.dilationWidth - g.padWidth
                     let (lo, hi) = inside(x0, stride: sw, width: wd, outputs: wo)
                     for y in 0..<ho {
