@@ -146,4 +146,21 @@ final class BLASFusedTests: XCTestCase {
             }
         }
     }
+
+    /// The weight gradient of a stride-1 convolution whose input has ∞ in its last column: the
+    /// wide-column kernel must not turn the zero weight of its extra columns into NaN (0·∞).
+    func testConvolutionWeightGradientWithInfiniteInputMatchesTheComposite() throws {
+        for dtype in [DType.float32, .float64] {
+            let g = RandomGenerator(seed: 8)
+            var values = try Tensor.randn([2, 2, 5, 6], dtype: dtype, generator: g, on: blas).toHost().doubles
+            values[5] = .infinity
+            let x = try Tensor(doubles: values, shape: [2, 2, 5, 6], dtype: dtype, on: blas)
+            let w = try Tensor.randn([3, 2, 2, 3], dtype: dtype, generator: g, on: blas)
+            let up = try Tensor.randn([2, 3, 4, 4], dtype: dtype, generator: g, on: blas)
+            var a = OpAttributes()
+            a.window = Window(stride: [1], padding: [0], dilation: [1])
+            let fused = try withoutGradients { try Dispatch.apply(Ops.conv2dWeightBackward, [x, w, up], a) }
+            try Closeness.assertClose(fused, try unfused(Ops.conv2dWeightBackward, [x, w, up], a), "\(dtype)")
+        }
+    }
 }

@@ -122,7 +122,6 @@ enum BLASConvolution {
         let g = plan.g
         let (k, og, wd, ho, wo) = (plan.k, plan.og, g.width, g.outHeight, g.outWidth)
         let lw = ho * wd
-        let tail = g.dilationWidth * (g.kernelWidth - 1)  // the run would read this far past the plane
         let planeSize = g.height * wd
         let nb = Swift.max(1, Swift.min(g.batch, blockBytes / Swift.max(k * lw * MemoryLayout<T>.stride, 1)))
         let (m32, k32) = (try BLASMatMul.int32(og, "dimension"), try BLASMatMul.int32(k, "dimension"))
@@ -139,19 +138,8 @@ enum BLASConvolution {
                 let count = Swift.min(nb, g.batch - s0)
                 let width = count * lw
                 for s in s0..<(s0 + count) {
-                    let image = px + (s * g.channels + gi * plan.cg) * planeSize
-                    var r = 0
-                    for ci in 0..<plan.cg {
-                        for i in 0..<g.kernelHeight {
-                            for j in 0..<g.kernelWidth {
-                                let dst = cols + r * width + (s - s0) * lw
-                                dst.update(from: image + ci * planeSize + i * g.dilationHeight * wd + j * g.dilationWidth,
-                                           count: lw - tail)
-                                (dst + lw - tail).update(repeating: 0, count: tail)
-                                r += 1
-                            }
-                        }
-                    }
+                    wideColumns(of: px + (s * g.channels + gi * plan.cg) * planeSize, plan,
+                                into: cols + (s - s0) * lw, rowStride: width)
                 }
                 let n32 = try BLASMatMul.int32(width, "dimension")
                 T.gemm(transA: false, transB: false, m: m32, n: n32, k: k32, alpha: 1, a: pw + gi * og * k, lda: k32,
@@ -169,6 +157,27 @@ enum BLASConvolution {
                     }
                 }
                 s0 += count
+            }
+        }
+    }
+
+    /// The wide columns of one group of one sample (``wideConv2d``): row `(c, i, j)` is
+    /// `image[c][i·dh][j·dw] ..< + Ho·W`, its last `dw·(kw − 1)` entries (past the plane) zero.
+    static func wideColumns<T: BLASFloat>(of image: UnsafeMutablePointer<T>, _ plan: Plan,
+                                          into cols: UnsafeMutablePointer<T>, rowStride: Int) {
+        let g = plan.g
+        let wd = g.width, planeSize = g.height * g.width, lw = g.outHeight * g.width
+        let tail = g.dilationWidth * (g.kernelWidth - 1)
+        var r = 0
+        for ci in 0..<plan.cg {
+            for i in 0..<g.kernelHeight {
+                for j in 0..<g.kernelWidth {
+                    let dst = cols + r * rowStride
+                    dst.update(from: image + ci * planeSize + i * g.dilationHeight * wd + j * g.dilationWidth,
+                               count: lw - tail)
+                    (dst + lw - tail).update(repeating: 0, count: tail)
+                    r += 1
+                }
             }
         }
     }
@@ -199,6 +208,12 @@ enum BLASConvolution {
                                try BLASMatMul.int32(plan.l, "dimension"))
         let px = x.pointer(T.self), pu = up.pointer(T.self)
         let pointwise = plan.isPointwise
+        // Wide columns need a finite input: their extra columns meet zero gradients, and 0·∞ is NaN.
+        if g.strideHeight == 1 && g.strideWidth == 1 && !g.isPadded && !pointwise
+            && BLASPooling.allFinite(px, x.shape.elementCount) {
+            try wideWeightBackward(px, pu, plan, into: po, T.self)
+            return out
+        }
         let (block, size) = CPUBufferCache.shared.take(pointwise ? 0 : plan.k * plan.l * MemoryLayout<T>.stride)
         defer { CPUBufferCache.shared.give(block, size: size) }
         let cols = block.assumingMemoryBound(to: T.self)
@@ -214,6 +229,49 @@ enum BLASConvolution {
             }
         }
         return out
+    }
+
+    /// ``conv2dWeightBackward`` over wide columns (stride 1, no padding, finite input): the
+    /// output gradient is spread to wide rows (zeros at the extra columns) and each block of
+    /// samples is one gemm, `∂w_g (+)= ∂out_wide [O/g nb·Ho·W] · colsᵀ [nb·Ho·W K]`.
+    static func wideWeightBackward<T: BLASFloat>(_ px: UnsafeMutablePointer<T>, _ pu: UnsafeMutablePointer<T>,
+                                                 _ plan: Plan, into po: UnsafeMutablePointer<T>, _: T.Type) throws {
+        let g = plan.g
+        let (k, og, wd, ho, wo) = (plan.k, plan.og, g.width, g.outHeight, g.outWidth)
+        let lw = ho * wd, planeSize = g.height * wd
+        let nb = Swift.max(1, Swift.min(g.batch, blockBytes / Swift.max(k * lw * MemoryLayout<T>.stride, 1)))
+        let (m32, n32) = (try BLASMatMul.int32(og, "dimension"), try BLASMatMul.int32(k, "dimension"))
+        let (colBlock, colSize) = CPUBufferCache.shared.take(nb * k * lw * MemoryLayout<T>.stride)
+        let (upBlock, upSize) = CPUBufferCache.shared.take(nb * og * lw * MemoryLayout<T>.stride)
+        defer {
+            CPUBufferCache.shared.give(colBlock, size: colSize)
+            CPUBufferCache.shared.give(upBlock, size: upSize)
+        }
+        let cols = colBlock.assumingMemoryBound(to: T.self), wide = upBlock.assumingMemoryBound(to: T.self)
+        for gi in 0..<g.groups {
+            var s0 = 0
+            while s0 < g.batch {
+                let count = Swift.min(nb, g.batch - s0)
+                let width = count * lw
+                for s in s0..<(s0 + count) {
+                    wideColumns(of: px + (s * g.channels + gi * plan.cg) * planeSize, plan,
+                                into: cols + (s - s0) * lw, rowStride: width)
+                    for o in 0..<og {
+                        let src = pu + (s * g.outChannels + gi * og + o) * ho * wo
+                        let dst = wide + o * width + (s - s0) * lw
+                        for y in 0..<ho {
+                            let from = src + y * wo, to = dst + y * wd
+                            for xx in 0..<wo { to[xx] = from[xx] }
+                            for xx in wo..<wd { to[xx] = 0 }
+                        }
+                    }
+                }
+                let k32 = try BLASMatMul.int32(width, "dimension")
+                T.gemm(transA: false, transB: true, m: m32, n: n32, k: k32, alpha: 1, a: wide, lda: k32,
+                       b: cols, ldb: k32, beta: s0 == 0 ? 0 : 1, c: po + gi * og * k, ldc: n32)
+                s0 += count
+            }
+        }
     }
 
     // MARK: convTranspose2d

@@ -99,6 +99,25 @@ enum BLASPooling {
         }
     }
 
+    /// Whether every one of `p[0..<n]` is finite (`v − v` is NaN exactly for ±∞ and NaN).
+    static func allFinite<T: BLASFloat>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> Bool {
+        var o = 0
+        if T.self == Float.self {
+            let (found, done) = PoolingSIMD.containsNonFinite(p.rebound(Float.self), n)
+            if found { return false }
+            o = done
+        } else if T.self == Double.self {
+            let (found, done) = PoolingSIMD.containsNonFinite(p.rebound(Double.self), n)
+            if found { return false }
+            o = done
+        }
+        while o < n {
+            if !p[o].isFinite { return false }
+            o += 1
+        }
+        return true
+    }
+
     /// Whether any of `p[0..<n]` is NaN.
     static func containsNaN<T: BLASFloat>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> Bool {
         var o = 0
@@ -221,6 +240,33 @@ enum PoolingSIMD {
         while o + 8 <= n {
             let v = UnsafeRawPointer(p + o).loadUnaligned(as: SIMD8<Double>.self)
             found = found .| (v .!= v)
+            o += 8
+        }
+        return (any(found), o)
+    }
+
+    /// Whether a non-finite value is among the first whole vectors of `p[0..<n]`, and how far that reached.
+    @inline(__always)
+    static func containsNonFinite(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> (Bool, Int) {
+        var o = 0
+        var found = SIMDMask<SIMD16<Int32>>(repeating: false)
+        while o + 16 <= n {
+            let v = UnsafeRawPointer(p + o).loadUnaligned(as: SIMD16<Float>.self)
+            let d = v - v
+            found = found .| (d .!= d)
+            o += 16
+        }
+        return (any(found), o)
+    }
+
+    @inline(__always)
+    static func containsNonFinite(_ p: UnsafeMutablePointer<Double>, _ n: Int) -> (Bool, Int) {
+        var o = 0
+        var found = SIMDMask<SIMD8<Int64>>(repeating: false)
+        while o + 8 <= n {
+            let v = UnsafeRawPointer(p + o).loadUnaligned(as: SIMD8<Double>.self)
+            let d = v - v
+            found = found .| (d .!= d)
             o += 8
         }
         return (any(found), o)
