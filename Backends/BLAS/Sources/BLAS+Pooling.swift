@@ -38,10 +38,14 @@ enum BLASPooling {
         let out = CPUStorage(uninitialized: x.shape, dtype: x.dtype)
         let (h, wd, ho, wo) = (g.height, g.width, g.outHeight, g.outWidth)
         let px = x.pointer(T.self), pu = up.pointer(T.self), po = out.pointer(T.self)
-        po.initialize(repeating: 0, count: x.shape.elementCount)
         let hasNaN = containsNaN(px, x.shape.elementCount)
+        po.initialize(repeating: 0, count: x.shape.elementCount)
         let kernel = 0..<(g.kernelHeight * g.kernelWidth)
         let rows = kernel.map { $0 / g.kernelWidth }, columns = kernel.map { $0 % g.kernelWidth }
+        // Offset k as a shift from the window's corner in the plane, in a buffer (no bounds checks).
+        let shifts = UnsafeMutablePointer<Int>.allocate(capacity: kernel.count)
+        defer { shifts.deallocate() }
+        for k in kernel { shifts[k] = rows[k] * wd + columns[k] }
         forEachBlock(g, T.self) { p0, planes, candidates, at, best in
             firstMaxima(px, g, planes: p0..<(p0 + planes), candidates: candidates, best: best, at: at, hasNaN: hasNaN)
             // Window offset k = i·kw + j of each first maximum → its position in the plane.
@@ -52,6 +56,15 @@ enum BLASPooling {
                 let gradient = po + p * h * wd, upstream = pu + p * ho * wo
                 for y in 0..<ho {
                     let top = y * g.strideHeight - g.padHeight
+                    if !g.isPadded {
+                        // Every window inside the plane: position = window corner + the offset's shift.
+                        let row = gradient + top * wd, up = upstream + y * wo, at = offsets + o
+                        for xx in 0..<wo {
+                            row[xx &* g.strideWidth &+ shifts[Int(at[xx])]] += up[xx]
+                        }
+                        o += wo
+                        continue
+                    }
                     for xx in 0..<wo {
                         let k = Int(offsets[o])
                         let (iy, ix) = (top + rows[k], xx * g.strideWidth - g.padWidth + columns[k])
