@@ -163,4 +163,33 @@ final class BLASFusedTests: XCTestCase {
             try Closeness.assertClose(fused, try unfused(Ops.conv2dWeightBackward, [x, w, up], a), "\(dtype)")
         }
     }
+
+    /// layerNorm and batchNorm (training and evaluation) on layer-sized inputs with a large common
+    /// offset (the statistics must not cancel), against the composites.
+    func testNormalizationMatchesTheCompositeOnLayerShapes() throws {
+        for dtype in [DType.float32, .float64] {
+            let g = RandomGenerator(seed: 9)
+            let x = try Tensor.randn([8, 16, 5, 5], dtype: dtype, generator: g, on: blas) + 100
+            let c = [16]
+            let (mean, variance) = (try Tensor.randn(Shape(c), dtype: dtype, generator: g, on: blas) + 100,
+                                    try Tensor.randn(Shape(c), dtype: dtype, generator: g, on: blas).abs() + 0.5)
+            let (w, b) = (try Tensor.randn(Shape(c), dtype: dtype, generator: g, on: blas),
+                          try Tensor.randn(Shape(c), dtype: dtype, generator: g, on: blas))
+            for training in [true, false] {
+                var a = OpAttributes()
+                a.epsilon = 1e-5
+                a.training = training
+                let inputs = [x, mean, variance, w, b]
+                let y = try withoutGradients { try Dispatch.apply(Ops.batchNorm, inputs, a) }
+                try Closeness.assertClose(y, try unfused(Ops.batchNorm, inputs, a), "\(dtype) batchNorm training \(training)")
+            }
+            let rows = try Tensor.randn([4, 7, 32], dtype: dtype, generator: g, on: blas) * 3 + 50
+            let (lw, lb) = (try Tensor.randn([7, 32], dtype: dtype, generator: g, on: blas),
+                            try Tensor.randn([7, 32], dtype: dtype, generator: g, on: blas))
+            var a = OpAttributes()
+            a.epsilon = 1e-5
+            let y = try withoutGradients { try Dispatch.apply(Ops.layerNorm, [rows, lw, lb], a) }
+            try Closeness.assertClose(y, try unfused(Ops.layerNorm, [rows, lw, lb], a), "\(dtype) layerNorm")
+        }
+    }
 }

@@ -43,8 +43,11 @@ enum BLASFused {
             return try BLASPooling.maxPool2d(inputs, a.window, T.self)
         case .maxPool2dBackward:
             return try BLASPooling.maxPool2dBackward(inputs, a.window, T.self)
-        case .avgPool2d, .adaptiveAvgPool2d, .layerNorm, .batchNorm,
-             .gelu, .silu, .elu, .leakyRelu, .softplus:
+        case .layerNorm:
+            return try BLASNormalization.layerNorm(inputs, epsilon: a.epsilon, T.self)
+        case .batchNorm:
+            return try BLASNormalization.batchNorm(inputs, epsilon: a.epsilon, training: a.training, T.self)
+        case .avgPool2d, .adaptiveAvgPool2d, .gelu, .silu, .elu, .leakyRelu, .softplus:
             return nil  // the defaults from primitives
         case .mean:
             return mean(try inputs[0].cpu(), axes: a.axes, keepDims: a.keepDims, T.self)
