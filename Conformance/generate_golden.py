@@ -134,6 +134,14 @@ def _conv2d_weight_backward(x, w, up, a):
     return dw
 
 
+def _input_gradient(forward, x, up):
+    """d input of forward(x) by torch's autograd against up, differentiable (create_graph)."""
+    with torch.enable_grad():
+        x1 = x if x.requires_grad else x.detach().requires_grad_(True)
+        (dx,) = torch.autograd.grad(forward(x1), [x1], grad_outputs=up, create_graph=True)
+    return dx
+
+
 def _lstm_cell(a, c):
     """[h' c'] of one LSTM step, gates in torch's order i f g o."""
     i, f, g, o = a.chunk(4, dim=1)
@@ -223,6 +231,10 @@ RECIPES = {
     "embedding": lambda x, a: F.embedding(x[0], x[1], padding_idx=a.get("index")),
     "maxPool2dBackward": lambda x, a: _max_pool2d_backward(x[0], x[1], a),
     "conv2dWeightBackward": lambda x, a: _conv2d_weight_backward(x[0], x[1], x[2], a),
+    "layerNormBackward": lambda x, a: _input_gradient(
+        lambda t: F.layer_norm(t, x[1].shape, x[1], None, eps=a.get("epsilon", 1e-5)), x[0], x[2]),
+    "batchNormBackward": lambda x, a: _input_gradient(
+        lambda t: F.batch_norm(t, None, None, x[1], None, training=True, eps=a.get("epsilon", 1e-5)), x[0], x[2]),
     "lstmCell": lambda x, a: _lstm_cell(x[0], x[1]),
     "lstmCellBackward": lambda x, a: _lstm_cell_backward(x[0], x[1], x[2]),
     "layerNorm": lambda x, a: F.layer_norm(x[0], x[1].shape, x[1], x[2], eps=a.get("epsilon", 1e-5)),

@@ -73,6 +73,8 @@ public enum FusedKernel: String, CaseIterable, Sendable {
     case maxPool2dBackward
     /// The weight gradient of `conv2d` (input, weight, output gradient).
     case conv2dWeightBackward
+    /// The input gradients of `layerNorm` and of `batchNorm` in training (input, weight, output gradient).
+    case layerNormBackward, batchNormBackward
 }
 
 /// An in-place optimizer update that a backend may run as one kernel.

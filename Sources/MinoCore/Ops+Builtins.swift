@@ -20,6 +20,6 @@ extension Ops {
         leakyRelu, elu, softplus, silu, gelu, nllLoss,
         conv2d, conv1d, convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d,
         flatten, embedding, layerNorm, batchNorm, lstmCell, lstmCellBackward, maxPool2dBackward,
-        conv2dWeightBackward,
+        conv2dWeightBackward, layerNormBackward, batchNormBackward,
     ]
 }

@@ -765,7 +765,59 @@ extension Ops {
             return specs[0]
         },
         implementation: layerNormImplementation,
-        derivative: recomputed(layerNormImplementation))
+        derivative: { c in
+            let (x, weight, up) = (c.inputs[0], c.inputs[1], c.upstream)
+            let dx = c.needsGradient[0]
+                ? try Dispatch.apply(layerNormBackward, [x, weight, up], c.attributes) : nil
+            guard c.needsGradient[1] || c.needsGradient[2] else { return [dx, nil, nil] }
+            // ∂weight = Σ rows up·x̂, ∂bias = Σ rows up.
+            let rows = Array(0..<(x.rank - weight.rank))
+            let xhat = try normalized(x, axes: Array((x.rank - weight.rank)..<x.rank), c.attributes.epsilon).xhat
+            return [dx, c.needsGradient[1] ? try (up * xhat).sum(axes: rows) : nil,
+                    c.needsGradient[2] ? try up.sum(axes: rows) : nil]
+        })
+
+    /// `x̂ = (x − mean) / √(var + ε)` over `axes` (biased variance), and `1 / √(var + ε)`, both kept
+    /// broadcastable to `x`.
+    static func normalized(_ x: Tensor, axes: [Int], _ epsilon: Double) throws -> (xhat: Tensor, rstd: Tensor) {
+        let centered = try x - x.mean(axes: axes, keepDims: true)
+        let rstd = try 1 / ((centered * centered).mean(axes: axes, keepDims: true) + epsilon).sqrt()
+        return (try centered * rstd, rstd)
+    }
+
+    /// The input gradient of a normalization over `axes` scaled by `weight` (broadcast to `x`):
+    /// `rstd · (g − mean(g) − x̂ · mean(g · x̂))` with `g = upstream · weight`.
+    static func normalizationInputGradient(_ x: Tensor, _ weight: Tensor, _ upstream: Tensor, axes: [Int],
+                                           _ epsilon: Double) throws -> Tensor {
+        let (xhat, rstd) = try normalized(x, axes: axes, epsilon)
+        let g = try upstream * weight
+        return try rstd * (g - g.mean(axes: axes, keepDims: true) - xhat * (g * xhat).mean(axes: axes, keepDims: true))
+    }
+
+    private static func layerNormBackwardImplementation(_ x: [Tensor], _ a: OpAttributes) throws -> Tensor {
+        let (input, weight) = (x[0], x[1])
+        return try normalizationInputGradient(input, weight, x[2], axes: Array((input.rank - weight.rank)..<input.rank),
+                                              a.epsilon)
+    }
+
+    /// The input gradient of ``layerNorm`` as one op: `∂x` from the input, the weight and the
+    /// output's gradient. A backend may run it as one pass per row.
+    public static let layerNormBackward = OpDefinition(
+        composite: "layerNormBackward",
+        summary: "the input gradient of layerNorm: ∂x from input, weight (the normalized shape) and ∂output",
+        signature: OpSignature(inputs: [.value, .value, .value], attributes: .normalization, dtypes: .floating),
+        fusedKernel: .layerNormBackward,
+        shapeRule: { specs, a in
+            let (x, w, up) = (specs[0].shape, specs[1].shape, specs[2].shape)
+            guard w.rank >= 1, w.rank <= x.rank, Array(x.dims.suffix(w.rank)) == w.dims, up == x else {
+                throw MinoError.shape("layerNormBackward", [x, w, up],
+                                      "the weight must have the input's trailing axes and the output's gradient its shape")
+            }
+            guard a.epsilon >= 0 else { throw MinoError.argument("layerNormBackward", "eps \(a.epsilon) is negative") }
+            return specs[0]
+        },
+        implementation: layerNormBackwardImplementation,
+        derivative: recomputed(layerNormBackwardImplementation))
 }
 
 extension Ops {
@@ -812,11 +864,52 @@ extension Ops {
         implementation: batchNormImplementation,
         derivative: { c in
             // The running statistics are buffers: no gradient, as in PyTorch.
-            var grads = try recomputed(batchNormImplementation)(c)
-            grads[1] = nil
-            grads[2] = nil
-            return grads
+            guard c.attributes.training else {
+                var grads = try recomputed(batchNormImplementation)(c)
+                grads[1] = nil
+                grads[2] = nil
+                return grads
+            }
+            // Training: ∂x by batchNormBackward; ∂weight = Σ up·x̂, ∂bias = Σ up over every axis but 1.
+            let (x, weight, up) = (c.inputs[0], c.inputs[3], c.upstream)
+            let dx = c.needsGradient[0]
+                ? try Dispatch.apply(batchNormBackward, [x, weight, up], c.attributes) : nil
+            guard c.needsGradient[3] || c.needsGradient[4] else { return [dx, nil, nil, nil, nil] }
+            let axes = [0] + Array(2..<x.rank)
+            let xhat = try normalized(x, axes: axes, c.attributes.epsilon).xhat
+            return [dx, nil, nil, c.needsGradient[3] ? try (up * xhat).sum(axes: axes) : nil,
+                    c.needsGradient[4] ? try up.sum(axes: axes) : nil]
         })
+
+    private static func batchNormBackwardImplementation(_ x: [Tensor], _ a: OpAttributes) throws -> Tensor {
+        let input = x[0]
+        let broadcast = Shape([input.shape[1]] + [Int](repeating: 1, count: input.rank - 2))
+        return try normalizationInputGradient(input, x[1].reshape(broadcast), x[2], axes: [0] + Array(2..<input.rank),
+                                              a.epsilon)
+    }
+
+    /// The input gradient of ``batchNorm`` in training (batch statistics) as one op: `∂x` from the
+    /// input `[N C …]`, the weight `[C]` and the output's gradient. A backend may run it as one pass
+    /// per channel.
+    public static let batchNormBackward = OpDefinition(
+        composite: "batchNormBackward",
+        summary: "the input gradient of batchNorm in training: ∂x from input [N C …], weight [C] and ∂output",
+        signature: OpSignature(inputs: [.value, .value, .value], attributes: .normalization, dtypes: .floating),
+        fusedKernel: .batchNormBackward,
+        shapeRule: { specs, a in
+            let (x, w, up) = (specs[0].shape, specs[1].shape, specs[2].shape)
+            guard x.rank >= 2, w == Shape([x[1]]), up == x else {
+                throw MinoError.shape("batchNormBackward", [x, w, up],
+                                      "expected input [N C …], weight [C] and the output's gradient of the input's shape")
+            }
+            guard a.epsilon > 0 else { throw MinoError.argument("batchNormBackward", "eps \(a.epsilon) must be positive") }
+            if x.elementCount / Swift.max(x[1], 1) <= 1 {
+                throw MinoError.shape("batchNormBackward", [x, w, up], "expected more than 1 value per channel")
+            }
+            return specs[0]
+        },
+        implementation: batchNormBackwardImplementation,
+        derivative: recomputed(batchNormBackwardImplementation))
 }
 
 // MARK: - The LSTM cell

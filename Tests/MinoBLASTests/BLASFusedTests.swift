@@ -192,4 +192,34 @@ final class BLASFusedTests: XCTestCase {
             try Closeness.assertClose(y, try unfused(Ops.layerNorm, [rows, lw, lb], a), "\(dtype) layerNorm")
         }
     }
+
+    /// Every gradient of batchNorm (training and evaluation) and layerNorm on blas against the
+    /// reference backend (whose derivatives run the composites).
+    func testNormalizationGradientsMatchTheReference() throws {
+        let oracle = ReferenceBackend()
+        for dtype in [DType.float32, .float64] {
+            let g = RandomGenerator(seed: 12)
+            let host = try [[6, 4, 3, 3], [4], [4], [4], [4], [5, 3, 8], [3, 8], [3, 8]].map { dims -> HostArray in
+                try Tensor.randn(Shape(dims), dtype: dtype, generator: g, on: oracle).toHost()
+            }
+            func run(_ backend: any Backend, training: Bool) throws -> [Tensor] {
+                let t = try host.map { try Tensor($0, on: backend) }
+                let runningVar = try t[2].abs() + 0.5
+                for i in [0, 3, 4, 5, 6, 7] { t[i].requiresGrad = true }
+                let bn = try t[0].batchNorm(runningMean: t[1], runningVar: runningVar, weight: t[3], bias: t[4],
+                                            training: training)
+                let ln = try t[5].layerNorm(t[6], t[7])
+                let loss = try (bn * bn).sum() + (ln * ln * ln).sum()
+                try loss.backward()
+                return [bn, ln] + [0, 3, 4, 5, 6, 7].map { t[$0].grad ?? loss }
+            }
+            for training in [true, false] {
+                let (fast, slow) = (try run(blas, training: training), try run(oracle, training: training))
+                for (i, name) in ["batchNorm", "layerNorm", "∂x", "∂w", "∂b", "∂x (layer)", "∂w (layer)", "∂b (layer)"]
+                    .enumerated() {
+                    try Closeness.assertClose(fast[i], try slow[i].to(blas), "\(dtype) training \(training): \(name)")
+                }
+            }
+        }
+    }
 }

@@ -47,6 +47,10 @@ enum BLASFused {
             return try BLASNormalization.layerNorm(inputs, epsilon: a.epsilon, T.self)
         case .batchNorm:
             return try BLASNormalization.batchNorm(inputs, epsilon: a.epsilon, training: a.training, T.self)
+        case .layerNormBackward:
+            return try BLASNormalization.layerNormBackward(inputs, epsilon: a.epsilon, T.self)
+        case .batchNormBackward:
+            return try BLASNormalization.batchNormBackward(inputs, epsilon: a.epsilon, T.self)
         case .avgPool2d, .adaptiveAvgPool2d, .gelu, .silu, .elu, .leakyRelu, .softplus:
             return nil  // the defaults from primitives
         case .mean:

@@ -12,9 +12,10 @@ extension TorchBackend {
     public func fused(_ kernel: FusedKernel, _ inputs: [Operand], _ attributes: OpAttributes) throws
         -> (any BackendStorage)? {
         if inputs.contains(where: { $0.shape.elementCount == 0 }) { return nil }
-        // The LSTM cell and the conv2d weight and max-pool gradients run as their defaults from
+        // The LSTM cell and the conv2d, max-pool and normalization gradients run as their defaults from
         // torch's ops (no single torch call).
-        if [.lstmCell, .lstmCellBackward, .maxPool2dBackward, .conv2dWeightBackward].contains(kernel) { return nil }
+        if [.lstmCell, .lstmCellBackward, .maxPool2dBackward, .conv2dWeightBackward, .layerNormBackward,
+            .batchNormBackward].contains(kernel) { return nil }
         let f = try function(runtime.fused[kernel], kernel.rawValue)
         let tensors = try inputs.map { try $0.torchTensor() }
         let op = kernel.rawValue
@@ -52,7 +53,8 @@ extension TorchBackend {
             let training = attributes.training
             return try tensor(op, f, [tensors[0], training ? nil : tensors[1], training ? nil : tensors[2], tensors[3],
                                       tensors[4], training, 0.0, attributes.epsilon])
-        case .lstmCell, .lstmCellBackward, .maxPool2dBackward, .conv2dWeightBackward:
+        case .lstmCell, .lstmCellBackward, .maxPool2dBackward, .conv2dWeightBackward, .layerNormBackward,
+             .batchNormBackward:
             return nil
         case .gelu, .silu:
             return try tensor(op, f, [tensors[0]])
