@@ -18,6 +18,10 @@ enum BLASPooling {
         let out = CPUStorage(uninitialized: [g.batch, g.channels, g.outHeight, g.outWidth], dtype: x.dtype)
         let px = x.pointer(T.self), po = out.pointer(T.self)
         let hasNaN = containsNaN(px, x.shape.elementCount)
+        if T.self == Float.self && !hasNaN && PoolingPairs.applies(g) {
+            PoolingPairs.forward(px.rebound(Float.self), g, into: po.rebound(Float.self))
+            return out
+        }
         forEachBlock(g, T.self) { p0, planes, candidates, at, _ in
             let offset = p0 * g.outHeight * g.outWidth
             firstMaxima(px, g, planes: p0..<(p0 + planes), candidates: candidates, best: po + offset, at: at,
@@ -39,6 +43,10 @@ enum BLASPooling {
         let (h, wd, ho, wo) = (g.height, g.width, g.outHeight, g.outWidth)
         let px = x.pointer(T.self), pu = up.pointer(T.self), po = out.pointer(T.self)
         let hasNaN = containsNaN(px, x.shape.elementCount)
+        if T.self == Float.self && !hasNaN && PoolingPairs.applies(g) {
+            PoolingPairs.backward(px.rebound(Float.self), pu.rebound(Float.self), g, into: po.rebound(Float.self))
+            return out
+        }
         po.initialize(repeating: 0, count: x.shape.elementCount)
         let kernel = 0..<(g.kernelHeight * g.kernelWidth)
         let rows = kernel.map { $0 / g.kernelWidth }, columns = kernel.map { $0 % g.kernelWidth }
@@ -318,5 +326,138 @@ enum PoolingSIMD {
             o += 8
         }
         return o
+    }
+}
+
+/// Max pooling's most common window, 2×2 with stride 2 and no padding, on float32 inputs
+/// without NaN, as whole-vector code: the two input rows of each output row are copied into
+/// two long runs (one per window row), whose even and odd elements are the window's left and
+/// right values, so every comparison and every gradient write is a SIMD select over 8
+/// outputs, with no gather, scatter or branch per window.
+enum PoolingPairs {
+    /// Outputs per block of whole planes (the runs stay in L1/L2).
+    static let blockOutputs = 2048
+
+    static func applies(_ g: ConvGeometry) -> Bool {
+        g.kernelHeight == 2 && g.kernelWidth == 2 && g.strideHeight == 2 && g.strideWidth == 2 && !g.isPadded
+    }
+
+    /// The maxima `[N C Ho Wo]` into `out`.
+    static func forward(_ x: UnsafeMutablePointer<Float>, _ g: ConvGeometry, into out: UnsafeMutablePointer<Float>) {
+        forEachBlock(x, g) { p0, n, top, bottom in
+            let target = out + p0 * g.outHeight * g.outWidth
+            var o = 0
+            while o + 8 <= n {
+                let (a, b, c, d) = window(top, bottom, o)
+                let upper = a.replacing(with: b, where: b .> a), lower = c.replacing(with: d, where: d .> c)
+                UnsafeMutableRawPointer(target + o).storeBytes(of: upper.replacing(with: lower, where: lower .> upper),
+                                                               as: SIMD8<Float>.self)
+                o += 8
+            }
+            while o < n {
+                let (a, b, c, d) = (top[2 * o], top[2 * o + 1], bottom[2 * o], bottom[2 * o + 1])
+                let upper = b > a ? b : a, lower = d > c ? d : c
+                target[o] = lower > upper ? lower : upper
+                o += 1
+            }
+        }
+    }
+
+    /// `[N C H W]` into `dx`: each window's gradient at its first maximum (order a b / c d, a
+    /// later value taken only when larger), 0 elsewhere.
+    static func backward(_ x: UnsafeMutablePointer<Float>, _ upstream: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
+                         into dx: UnsafeMutablePointer<Float>) {
+        let (h, wd, ho, wo) = (g.height, g.width, g.outHeight, g.outWidth)
+        let planeSize = h * wd
+        if 2 * ho < h || 2 * wo < wd {
+            // Rows or a column no window covers get no gradient.
+            dx.initialize(repeating: 0, count: g.batch * g.channels * planeSize)
+        }
+        forEachBlock(x, g) { p0, n, top, bottom in
+            let up = upstream + p0 * ho * wo
+            var o = 0
+            let zero = SIMD8<Float>(repeating: 0)
+            while o + 8 <= n {
+                let (a, b, c, d) = window(top, bottom, o)
+                let v = UnsafeRawPointer(up + o).loadUnaligned(as: SIMD8<Float>.self)
+                // Which of a b c d is the first maximum, as four disjoint masks.
+                var m = a
+                let takeB = b .> m
+                m = m.replacing(with: b, where: takeB)
+                let takeC = c .> m
+                m = m.replacing(with: c, where: takeC)
+                let takeD = d .> m
+                let isD = takeD, isC = takeC .& .!takeD, isB = takeB .& .!takeC .& .!takeD
+                let isA = .!(takeB .| takeC .| takeD)
+                var upper = SIMD16<Float>(), lower = SIMD16<Float>()
+                upper.evenHalf = zero.replacing(with: v, where: isA)
+                upper.oddHalf = zero.replacing(with: v, where: isB)
+                lower.evenHalf = zero.replacing(with: v, where: isC)
+                lower.oddHalf = zero.replacing(with: v, where: isD)
+                UnsafeMutableRawPointer(top + 2 * o).storeBytes(of: upper, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(bottom + 2 * o).storeBytes(of: lower, as: SIMD16<Float>.self)
+                o += 8
+            }
+            while o < n {
+                let (a, b, c, d) = (top[2 * o], top[2 * o + 1], bottom[2 * o], bottom[2 * o + 1])
+                var m = a, k = 0
+                if b > m { m = b; k = 1 }
+                if c > m { m = c; k = 2 }
+                if d > m { k = 3 }
+                let v = up[o]
+                top[2 * o] = k == 0 ? v : 0
+                top[2 * o + 1] = k == 1 ? v : 0
+                bottom[2 * o] = k == 2 ? v : 0
+                bottom[2 * o + 1] = k == 3 ? v : 0
+                o += 1
+            }
+            // The runs, now gradients, back to the window rows of each plane.
+            var r = 0
+            for p in p0..<(p0 + n / (ho * wo)) {
+                let plane = dx + p * planeSize
+                for y in 0..<ho {
+                    (plane + 2 * y * wd).update(from: top + r * 2 * wo, count: 2 * wo)
+                    (plane + (2 * y + 1) * wd).update(from: bottom + r * 2 * wo, count: 2 * wo)
+                    r += 1
+                }
+            }
+        }
+    }
+
+    /// The window values `a b / c d` of outputs `o ..< o + 8` from the two runs.
+    @inline(__always)
+    static func window(_ top: UnsafeMutablePointer<Float>, _ bottom: UnsafeMutablePointer<Float>, _ o: Int)
+        -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        let upper = UnsafeRawPointer(top + 2 * o).loadUnaligned(as: SIMD16<Float>.self)
+        let lower = UnsafeRawPointer(bottom + 2 * o).loadUnaligned(as: SIMD16<Float>.self)
+        return (upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf)
+    }
+
+    /// Calls `body(firstPlane, outputs, top, bottom)` for blocks of whole planes, with `top` and
+    /// `bottom` the runs of the block's window rows `2y` and `2y + 1` (`2·Wo` values per output row).
+    static func forEachBlock(_ x: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
+                             _ body: (Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+        let (h, wd, ho, wo) = (g.height, g.width, g.outHeight, g.outWidth)
+        let planes = g.batch * g.channels, perPlane = ho * wo
+        if planes == 0 || perPlane == 0 { return }
+        let step = Swift.max(1, Swift.min(planes, blockOutputs / perPlane))
+        let (block, size) = CPUBufferCache.shared.take(4 * step * perPlane * MemoryLayout<Float>.stride)
+        defer { CPUBufferCache.shared.give(block, size: size) }
+        let top = block.assumingMemoryBound(to: Float.self), bottom = top + 2 * step * perPlane
+        var p0 = 0
+        while p0 < planes {
+            let count = Swift.min(step, planes - p0)
+            var r = 0
+            for p in p0..<(p0 + count) {
+                let plane = x + p * h * wd
+                for y in 0..<ho {
+                    (top + r * 2 * wo).update(from: plane + 2 * y * wd, count: 2 * wo)
+                    (bottom + r * 2 * wo).update(from: plane + (2 * y + 1) * wd, count: 2 * wo)
+                    r += 1
+                }
+            }
+            body(p0, count * perPlane, top, bottom)
+            p0 += count
+        }
     }
 }
