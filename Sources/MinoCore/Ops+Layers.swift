@@ -423,7 +423,7 @@ extension Ops {
 
     /// The weight gradient of ``conv2d`` as one op: `[O C/g kh kw]` from the input `[N C H W]`, the
     /// weight (for its shape) and the output's gradient `[N O Ho Wo]`. A backend may run it as one
-    /// gemm per sample over cached columns.
+    /// gemm per block of samples over cached im2col columns.
     public static let conv2dWeightBackward = OpDefinition(
         composite: "conv2dWeightBackward",
         summary: "the weight gradient of conv2d: [O C/groups kh kw] from input [N C H W], weight and ∂output [N O Ho Wo]",

@@ -148,8 +148,9 @@ final class BLASFusedTests: XCTestCase {
         }
     }
 
-    /// The weight gradient of a stride-1 convolution whose input has ∞ in its last column: the
-    /// wide-column kernel must not turn the zero weight of its extra columns into NaN (0·∞).
+    /// The weight gradient of a stride-1 convolution whose input has ∞ in its last column, and the
+    /// input gradient with ∞ in the weight: the wide-column kernels must not turn the zeros of their
+    /// extra columns into NaN (0·∞).
     func testConvolutionWeightGradientWithInfiniteInputMatchesTheComposite() throws {
         for dtype in [DType.float32, .float64] {
             let g = RandomGenerator(seed: 8)
@@ -162,6 +163,13 @@ final class BLASFusedTests: XCTestCase {
             a.window = Window(stride: [1], padding: [0], dilation: [1])
             let fused = try withoutGradients { try Dispatch.apply(Ops.conv2dWeightBackward, [x, w, up], a) }
             try Closeness.assertClose(fused, try unfused(Ops.conv2dWeightBackward, [x, w, up], a), "\(dtype)")
+            // The input gradient (conv_transpose2d) with ∞ in the weight: likewise no 0·∞ from wide columns.
+            var weights = try w.toHost().doubles
+            weights[0] = .infinity
+            let wInf = try Tensor(doubles: weights, shape: w.shape, dtype: dtype, on: blas)
+            let zero = try Tensor.zeros([2], dtype: dtype, on: blas)
+            let dx = try withoutGradients { try Dispatch.apply(Ops.convTranspose2d, [up, wInf, zero], a) }
+            try Closeness.assertClose(dx, try unfused(Ops.convTranspose2d, [up, wInf, zero], a), "\(dtype) ∂x")
         }
     }
 

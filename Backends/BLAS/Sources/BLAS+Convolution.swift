@@ -297,6 +297,12 @@ enum BLASConvolution {
                                try BLASMatMul.int32(plan.og, "dimension"))
         let px = x.pointer(T.self), pw = weight.pointer(T.self)
         let pointwise = plan.isPointwise
+        // Wide columns need a finite weight: their extra columns are Wᵀ times zeros, and ∞·0 is NaN.
+        if g.strideHeight == 1 && g.strideWidth == 1 && !g.isPadded && !pointwise
+            && BLASPooling.allFinite(pw, weight.shape.elementCount) {
+            try wideTranspose(px, pw, plan, into: po, T.self)
+            return out
+        }
         let (block, size) = CPUBufferCache.shared.take(plan.k * plan.l * MemoryLayout<T>.stride)
         defer { CPUBufferCache.shared.give(block, size: size) }
         let cols = block.assumingMemoryBound(to: T.self)
@@ -311,6 +317,63 @@ enum BLASConvolution {
             }
         }
         return out
+    }
+
+    /// ``convTranspose2d`` for stride 1 without padding (a finite weight), over wide columns
+    /// (``wideConv2d``): the input `[O/g Ho Wo]` of a block of samples spread to wide rows with
+    /// zeros at the extra columns, one gemm `cols [K nb·Ho·W] = W_gᵀ · x_wide`, then col2im as one
+    /// contiguous add per column row, `image[c][i·dh][j·dw] ..< + Ho·W` (the extra columns are zero).
+    static func wideTranspose<T: BLASFloat>(_ px: UnsafeMutablePointer<T>, _ pw: UnsafeMutablePointer<T>, _ plan: Plan,
+                                            into po: UnsafeMutablePointer<T>, _: T.Type) throws {
+        let g = plan.g
+        let (k, og, wd, ho, wo) = (plan.k, plan.og, g.width, g.outHeight, g.outWidth)
+        let lw = ho * wd, planeSize = g.height * wd
+        let run = lw - g.dilationWidth * (g.kernelWidth - 1)  // the rest of a run lies past the plane, and is 0
+        let nb = Swift.max(1, Swift.min(g.batch, blockBytes / Swift.max(k * lw * MemoryLayout<T>.stride, 1)))
+        let (m32, k32) = (try BLASMatMul.int32(k, "dimension"), try BLASMatMul.int32(og, "dimension"))
+        let (colBlock, colSize) = CPUBufferCache.shared.take(nb * k * lw * MemoryLayout<T>.stride)
+        let (inBlock, inSize) = CPUBufferCache.shared.take(nb * og * lw * MemoryLayout<T>.stride)
+        defer {
+            CPUBufferCache.shared.give(colBlock, size: colSize)
+            CPUBufferCache.shared.give(inBlock, size: inSize)
+        }
+        let cols = colBlock.assumingMemoryBound(to: T.self), wide = inBlock.assumingMemoryBound(to: T.self)
+        for gi in 0..<g.groups {
+            var s0 = 0
+            while s0 < g.batch {
+                let count = Swift.min(nb, g.batch - s0)
+                let width = count * lw
+                for s in s0..<(s0 + count) {
+                    for o in 0..<og {
+                        let src = px + (s * g.outChannels + gi * og + o) * ho * wo
+                        let dst = wide + o * width + (s - s0) * lw
+                        for y in 0..<ho {
+                            let from = src + y * wo, to = dst + y * wd
+                            for xx in 0..<wo { to[xx] = from[xx] }
+                            for xx in wo..<wd { to[xx] = 0 }
+                        }
+                    }
+                }
+                let n32 = try BLASMatMul.int32(width, "dimension")
+                T.gemm(transA: true, transB: false, m: m32, n: n32, k: k32, alpha: 1, a: pw + gi * og * k, lda: m32,
+                       b: wide, ldb: n32, beta: 0, c: cols, ldc: n32)
+                for s in s0..<(s0 + count) {
+                    let image = po + (s * g.channels + gi * plan.cg) * planeSize
+                    var r = 0
+                    for ci in 0..<plan.cg {
+                        for i in 0..<g.kernelHeight {
+                            for j in 0..<g.kernelWidth {
+                                let dst = image + ci * planeSize + i * g.dilationHeight * wd + j * g.dilationWidth
+                                let src = cols + r * width + (s - s0) * lw
+                                for p in 0..<run { dst[p] += src[p] }
+                                r += 1
+                            }
+                        }
+                    }
+                }
+                s0 += count
+            }
+        }
     }
 
     // MARK: im2col, col2im
