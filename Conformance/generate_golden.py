@@ -115,6 +115,23 @@ def _lstm_cell_backward(gates, c, up):
     return torch.cat([da, dc], dim=1)
 
 
+def _input_gradient(forward, x, up):
+    """d input of forward(x) by torch's autograd against up, differentiable (create_graph)."""
+    with torch.enable_grad():
+        x1 = x if x.requires_grad else x.detach().requires_grad_(True)
+        (dx,) = torch.autograd.grad(forward(x1), [x1], grad_outputs=up, create_graph=True)
+    return dx
+
+
+def _conv2d_weight_backward(x, w, up, stride, padding, dilation, groups):
+    """d weight of F.conv2d by torch's autograd against up, differentiable in x and up (the weight gives its shape)."""
+    with torch.enable_grad():
+        w1 = w.detach().requires_grad_(True)
+        (dw,) = torch.autograd.grad(F.conv2d(x, w1, None, stride=stride, padding=padding, dilation=dilation,
+                                             groups=groups), [w1], grad_outputs=up, create_graph=True)
+    return dw
+
+
 # The special cases, in one place: the `mino.<f>` names a TorchCall may use (the
 # torch backend's helper module defines the same names, Backends/Torch/Backend/
 # TorchHelperSource.swift), each computed here with plain differentiable torch ops.
@@ -140,6 +157,13 @@ MINO_HELPERS = {
         x, mean.detach().clone(), var.detach().clone(), w, b, training=training, eps=eps),
     "lstm_cell": _lstm_cell,
     "lstm_cell_backward": _lstm_cell_backward,
+    "max_pool2d_backward": lambda x, up, kernel, stride, padding: _input_gradient(
+        lambda t: F.max_pool2d(t, kernel, stride, padding), x, up),
+    "conv2d_weight_backward": _conv2d_weight_backward,
+    "layer_norm_backward": lambda x, w, up, eps: _input_gradient(
+        lambda t: F.layer_norm(t, w.shape, w, None, eps=eps), x, up),
+    "batch_norm_backward": lambda x, w, up, eps: _input_gradient(
+        lambda t: F.batch_norm(t, None, None, w, None, training=True, eps=eps), x, up),
 }
 
 # torch functions that take no Python number: a number input becomes a 0-d tensor of

@@ -69,6 +69,12 @@ public enum FusedKernel: String, CaseIterable, Sendable {
     case gelu, silu, elu, leakyRelu, softplus
     /// One LSTM time step from its gate pre-activations, and its gradient (elementwise, one pass each).
     case lstmCell, lstmCellBackward
+    /// The gradient of `maxPool2d` (input, output gradient), first maximum of each window.
+    case maxPool2dBackward
+    /// The weight gradient of `conv2d` (input, weight, output gradient).
+    case conv2dWeightBackward
+    /// The input gradients of `layerNorm` and of `batchNorm` in training (input, weight, output gradient).
+    case layerNormBackward, batchNormBackward
 }
 
 /// An in-place optimizer update that a backend may run as one kernel.

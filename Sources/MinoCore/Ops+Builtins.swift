@@ -19,6 +19,7 @@ extension Ops {
         // Layers (Ops+Layers.swift)
         leakyRelu, elu, softplus, silu, gelu, nllLoss,
         conv2d, conv1d, convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d,
-        flatten, embedding, layerNorm, batchNorm, lstmCell, lstmCellBackward,
+        flatten, embedding, layerNorm, batchNorm, lstmCell, lstmCellBackward, maxPool2dBackward,
+        conv2dWeightBackward, layerNormBackward, batchNormBackward,
     ]
 }

@@ -338,7 +338,7 @@ extension Ops {
 
     /// The geometry of `conv_transpose2d(x [N Cin H W], weight [Cin Cout/g kh kw], bias [Cout])`:
     /// the convolution whose input gradient it is, from an input `[N Cout Ho Wo]`.
-    static func convTranspose2dGeometry(_ x: Shape, _ weight: Shape, _ bias: Shape,
+    public static func convTranspose2dGeometry(_ x: Shape, _ weight: Shape, _ bias: Shape,
                                         _ window: inout Window) throws -> ConvGeometry {
         let op = "convTranspose2d", shapes = [x, weight, bias]
         try normalizeConvWindow(op, &window, count: 2)
@@ -409,14 +409,68 @@ extension Ops {
             var window = c.attributes.window
             let (x, w) = (c.inputs[0], c.inputs[1])
             let g = try conv2dGeometry("conv2d", x.shape, w.shape, c.inputs[2].shape, &window)
-            let up = try c.upstream.reshape([g.batch, g.groups, g.outChannels / g.groups, g.columnCount])
-            // ∂x: col2im(wᵀ · g); ∂w: Σₙ g · columnsᵀ; ∂b: Σ g over N, H, W.
-            let dx = c.needsGradient[0] ? try g.image(groupedWeight(w, g).transposed().matmul(up)) : nil
+            // ∂x: col2im(wᵀ · g), which is conv_transpose2d of g by the same weight; ∂w: Σₙ g · columnsᵀ
+            // (conv2dWeightBackward); ∂b: Σ g over N, H, W (positions first: two sums over adjacent axes).
+            let dx = c.needsGradient[0] ? try inputGradient(of: g, window, c.upstream, w) : nil
             let dw = c.needsGradient[1]
-                ? try up.matmul(g.columns(x).transposed()).sum(axes: [0]).reshape(w.shape) : nil
-            let db = c.needsGradient[2] ? try c.upstream.sum(axes: [0, 2, 3]) : nil
+                ? try Dispatch.apply(conv2dWeightBackward, [x, w, c.upstream], c.attributes) : nil
+            let db = c.needsGradient[2]
+                ? try c.upstream.reshape([g.batch, g.outChannels, g.columnCount]).sum(axes: [2]).sum(axes: [0]) : nil
             return [dx, dw, db]
         })
+
+    private static func conv2dWeightBackwardImplementation(_ x: [Tensor], _ a: OpAttributes) throws -> Tensor {
+        var window = a.window
+        let (input, weight) = (x[0], x[1])
+        let g = try conv2dGeometry("conv2dWeightBackward", input.shape, weight.shape, [weight.shape[0]], &window)
+        // Σₙ g [N g O/g L] · columnsᵀ [N g L K] → [g O/g K]
+        let up = try x[2].reshape([g.batch, g.groups, g.outChannels / g.groups, g.columnCount])
+        return try up.matmul(g.columns(input).transposed()).sum(axes: [0]).reshape(weight.shape)
+    }
+
+    /// The weight gradient of ``conv2d`` as one op: `[O C/g kh kw]` from the input `[N C H W]`, the
+    /// weight (for its shape) and the output's gradient `[N O Ho Wo]`. A backend may run it as one
+    /// gemm per block of samples over cached im2col columns.
+    public static let conv2dWeightBackward = OpDefinition(
+        composite: "conv2dWeightBackward",
+        summary: "the weight gradient of conv2d: [O C/groups kh kw] from input [N C H W], weight and ∂output [N O Ho Wo]",
+        signature: OpSignature(inputs: [.value, .statistic, .value], attributes: .convolution, dtypes: .floating),
+        torch: TorchCall("mino.conv2d_weight_backward", [.input(0), .input(1), .input(2), .stride, .padding, .dilation,
+                                                          .groups]),
+        fusedKernel: .conv2dWeightBackward,
+        shapeRule: { specs, a in
+            let shapes = specs.map(\.shape)
+            guard shapes[1].rank == 4 else {
+                throw MinoError.shape("conv2dWeightBackward", shapes, "expected a weight [O C/groups kh kw]")
+            }
+            let g = try conv2dGeometry("conv2dWeightBackward", shapes[0], shapes[1], [shapes[1][0]], &a.window)
+            let expected = Shape([g.batch, g.outChannels, g.outHeight, g.outWidth])
+            guard shapes[2] == expected else {
+                throw MinoError.shape("conv2dWeightBackward", shapes, "the output's gradient must be \(expected)")
+            }
+            return TensorSpec(shapes[1], specs[0].dtype)
+        },
+        implementation: conv2dWeightBackwardImplementation,
+        derivative: { c in
+            // Linear in the input and in the gradient; the weight only gives the shape.
+            var grads = try recomputed(conv2dWeightBackwardImplementation)(c)
+            grads[1] = nil
+            return grads
+        })
+
+    /// The input gradient of a convolution: `conv_transpose2d(upstream, weight)` with the output
+    /// padding that restores the input's `H × W` (`H + 2p − d(k − 1) − 1 − (Ho − 1)s`, below the stride).
+    static func inputGradient(of g: ConvGeometry, _ window: Window, _ upstream: Tensor, _ weight: Tensor) throws
+        -> Tensor {
+        var a = OpAttributes()
+        a.window = window
+        a.window.outputPadding = [
+            g.height + 2 * g.padHeight - g.dilationHeight * (g.kernelHeight - 1) - 1 - (g.outHeight - 1) * g.strideHeight,
+            g.width + 2 * g.padWidth - g.dilationWidth * (g.kernelWidth - 1) - 1 - (g.outWidth - 1) * g.strideWidth,
+        ]
+        let zero = try Tensor.zeros([g.channels], dtype: upstream.dtype, on: upstream.backend)
+        return try Dispatch.apply(convTranspose2d, [upstream, weight, zero], a)
+    }
 
     public static let convTranspose2d = OpDefinition(
         composite: "convTranspose2d",
@@ -488,7 +542,7 @@ extension Ops {
 
 extension Ops {
     /// The geometry of a pooling window over `[N C H W]`: one group per channel.
-    static func poolGeometry(_ op: String, _ x: Shape, _ w: inout Window) throws -> ConvGeometry {
+    public static func poolGeometry(_ op: String, _ x: Shape, _ w: inout Window) throws -> ConvGeometry {
         guard !w.kernel.isEmpty else { throw MinoError.argument(op, "needs a kernel_size") }
         w.kernel = try windowValues(op, "kernel_size", w.kernel, count: 2, fallback: [], minimum: 1)
         w.stride = try windowValues(op, "stride", w.stride, count: 2, fallback: w.kernel, minimum: 1)
@@ -529,14 +583,38 @@ extension Ops {
             return try maxPoolColumns(x[0], g).max(axes: [2]).reshape([g.batch, g.channels, g.outHeight, g.outWidth])
         },
         derivative: { c in
-            // Each window's gradient goes to its first maximum (PyTorch's rule).
-            var w = c.attributes.window
-            let g = try poolGeometry("maxPool2d", c.inputs[0].shape, &w)
-            let cols = try maxPoolColumns(c.inputs[0], g)
-            let first = try cols.argmax(axis: 2, keepDims: true)
-            let up = try c.upstream.reshape([g.batch, g.channels, 1, g.columnCount])
-            return [try g.image(up.scatterAdd(axis: 2, indices: first, shape: cols.shape))]
+            [try Dispatch.apply(maxPool2dBackward, [c.inputs[0], c.upstream], c.attributes)]
         })
+
+    private static func maxPool2dBackwardImplementation(_ x: [Tensor], _ a: OpAttributes) throws -> Tensor {
+        // Each window's gradient goes to its first maximum (PyTorch's rule).
+        var w = a.window
+        let g = try poolGeometry("maxPool2dBackward", x[0].shape, &w)
+        let cols = try maxPoolColumns(x[0], g)
+        let first = try cols.argmax(axis: 2, keepDims: true)
+        let up = try x[1].reshape([g.batch, g.channels, 1, g.columnCount])
+        return try g.image(up.scatterAdd(axis: 2, indices: first, shape: cols.shape))
+    }
+
+    /// The gradient of ``maxPool2d`` as one op: `[N C H W]` from the input and the gradient of the
+    /// output `[N C Ho Wo]`, each window's gradient at its first maximum. A backend may run it as one pass.
+    public static let maxPool2dBackward = OpDefinition(
+        composite: "maxPool2dBackward",
+        summary: "the gradient of maxPool2d: [N C H W] from the input and ∂output [N C Ho Wo] (first maximum)",
+        signature: OpSignature(inputs: [.value, .value], attributes: .pooling, dtypes: .floating, domain: .separated),
+        torch: TorchCall("mino.max_pool2d_backward", [.input(0), .input(1), .kernelSize, .stride, .padding]),
+        fusedKernel: .maxPool2dBackward,
+        shapeRule: { specs, a in
+            let g = try poolGeometry("maxPool2dBackward", specs[0].shape, &a.window)
+            let expected = Shape([g.batch, g.channels, g.outHeight, g.outWidth])
+            guard specs[1].shape == expected else {
+                throw MinoError.shape("maxPool2dBackward", [specs[0].shape, specs[1].shape],
+                                      "the output's gradient must be \(expected)")
+            }
+            return specs[0]
+        },
+        implementation: maxPool2dBackwardImplementation,
+        derivative: recomputed(maxPool2dBackwardImplementation))
 
     public static let avgPool2d = OpDefinition(
         composite: "avgPool2d", aliases: ["F.avg_pool2d", "torch.nn.functional.avg_pool2d", "torch.avg_pool2d"],
@@ -706,7 +784,60 @@ extension Ops {
             return specs[0]
         },
         implementation: layerNormImplementation,
-        derivative: recomputed(layerNormImplementation))
+        derivative: { c in
+            let (x, weight, up) = (c.inputs[0], c.inputs[1], c.upstream)
+            let dx = c.needsGradient[0]
+                ? try Dispatch.apply(layerNormBackward, [x, weight, up], c.attributes) : nil
+            guard c.needsGradient[1] || c.needsGradient[2] else { return [dx, nil, nil] }
+            // ∂weight = Σ rows up·x̂, ∂bias = Σ rows up.
+            let rows = Array(0..<(x.rank - weight.rank))
+            let xhat = try normalized(x, axes: Array((x.rank - weight.rank)..<x.rank), c.attributes.epsilon).xhat
+            return [dx, c.needsGradient[1] ? try (up * xhat).sum(axes: rows) : nil,
+                    c.needsGradient[2] ? try up.sum(axes: rows) : nil]
+        })
+
+    /// `x̂ = (x − mean) / √(var + ε)` over `axes` (biased variance), and `1 / √(var + ε)`, both kept
+    /// broadcastable to `x`.
+    static func normalized(_ x: Tensor, axes: [Int], _ epsilon: Double) throws -> (xhat: Tensor, rstd: Tensor) {
+        let centered = try x - x.mean(axes: axes, keepDims: true)
+        let rstd = try 1 / ((centered * centered).mean(axes: axes, keepDims: true) + epsilon).sqrt()
+        return (try centered * rstd, rstd)
+    }
+
+    /// The input gradient of a normalization over `axes` scaled by `weight` (broadcast to `x`):
+    /// `rstd · (g − mean(g) − x̂ · mean(g · x̂))` with `g = upstream · weight`.
+    static func normalizationInputGradient(_ x: Tensor, _ weight: Tensor, _ upstream: Tensor, axes: [Int],
+                                           _ epsilon: Double) throws -> Tensor {
+        let (xhat, rstd) = try normalized(x, axes: axes, epsilon)
+        let g = try upstream * weight
+        return try rstd * (g - g.mean(axes: axes, keepDims: true) - xhat * (g * xhat).mean(axes: axes, keepDims: true))
+    }
+
+    private static func layerNormBackwardImplementation(_ x: [Tensor], _ a: OpAttributes) throws -> Tensor {
+        let (input, weight) = (x[0], x[1])
+        return try normalizationInputGradient(input, weight, x[2], axes: Array((input.rank - weight.rank)..<input.rank),
+                                              a.epsilon)
+    }
+
+    /// The input gradient of ``layerNorm`` as one op: `∂x` from the input, the weight and the
+    /// output's gradient. A backend may run it as one pass per row.
+    public static let layerNormBackward = OpDefinition(
+        composite: "layerNormBackward",
+        summary: "the input gradient of layerNorm: ∂x from input, weight (the normalized shape) and ∂output",
+        signature: OpSignature(inputs: [.value, .value, .value], attributes: .normalization, dtypes: .floating),
+        torch: TorchCall("mino.layer_norm_backward", [.input(0), .input(1), .input(2), .epsilon]),
+        fusedKernel: .layerNormBackward,
+        shapeRule: { specs, a in
+            let (x, w, up) = (specs[0].shape, specs[1].shape, specs[2].shape)
+            guard w.rank >= 1, w.rank <= x.rank, Array(x.dims.suffix(w.rank)) == w.dims, up == x else {
+                throw MinoError.shape("layerNormBackward", [x, w, up],
+                                      "the weight must have the input's trailing axes and the output's gradient its shape")
+            }
+            guard a.epsilon >= 0 else { throw MinoError.argument("layerNormBackward", "eps \(a.epsilon) is negative") }
+            return specs[0]
+        },
+        implementation: layerNormBackwardImplementation,
+        derivative: recomputed(layerNormBackwardImplementation))
 }
 
 extension Ops {
@@ -755,11 +886,53 @@ extension Ops {
         implementation: batchNormImplementation,
         derivative: { c in
             // The running statistics are buffers: no gradient, as in PyTorch.
-            var grads = try recomputed(batchNormImplementation)(c)
-            grads[1] = nil
-            grads[2] = nil
-            return grads
+            guard c.attributes.training else {
+                var grads = try recomputed(batchNormImplementation)(c)
+                grads[1] = nil
+                grads[2] = nil
+                return grads
+            }
+            // Training: ∂x by batchNormBackward; ∂weight = Σ up·x̂, ∂bias = Σ up over every axis but 1.
+            let (x, weight, up) = (c.inputs[0], c.inputs[3], c.upstream)
+            let dx = c.needsGradient[0]
+                ? try Dispatch.apply(batchNormBackward, [x, weight, up], c.attributes) : nil
+            guard c.needsGradient[3] || c.needsGradient[4] else { return [dx, nil, nil, nil, nil] }
+            let axes = [0] + Array(2..<x.rank)
+            let xhat = try normalized(x, axes: axes, c.attributes.epsilon).xhat
+            return [dx, nil, nil, c.needsGradient[3] ? try (up * xhat).sum(axes: axes) : nil,
+                    c.needsGradient[4] ? try up.sum(axes: axes) : nil]
         })
+
+    private static func batchNormBackwardImplementation(_ x: [Tensor], _ a: OpAttributes) throws -> Tensor {
+        let input = x[0]
+        let broadcast = Shape([input.shape[1]] + [Int](repeating: 1, count: input.rank - 2))
+        return try normalizationInputGradient(input, x[1].reshape(broadcast), x[2], axes: [0] + Array(2..<input.rank),
+                                              a.epsilon)
+    }
+
+    /// The input gradient of ``batchNorm`` in training (batch statistics) as one op: `∂x` from the
+    /// input `[N C …]`, the weight `[C]` and the output's gradient. A backend may run it as one pass
+    /// per channel.
+    public static let batchNormBackward = OpDefinition(
+        composite: "batchNormBackward",
+        summary: "the input gradient of batchNorm in training: ∂x from input [N C …], weight [C] and ∂output",
+        signature: OpSignature(inputs: [.value, .value, .value], attributes: .normalization, dtypes: .floating),
+        torch: TorchCall("mino.batch_norm_backward", [.input(0), .input(1), .input(2), .epsilon]),
+        fusedKernel: .batchNormBackward,
+        shapeRule: { specs, a in
+            let (x, w, up) = (specs[0].shape, specs[1].shape, specs[2].shape)
+            guard x.rank >= 2, w == Shape([x[1]]), up == x else {
+                throw MinoError.shape("batchNormBackward", [x, w, up],
+                                      "expected input [N C …], weight [C] and the output's gradient of the input's shape")
+            }
+            guard a.epsilon > 0 else { throw MinoError.argument("batchNormBackward", "eps \(a.epsilon) must be positive") }
+            if x.elementCount / Swift.max(x[1], 1) <= 1 {
+                throw MinoError.shape("batchNormBackward", [x, w, up], "expected more than 1 value per channel")
+            }
+            return specs[0]
+        },
+        implementation: batchNormBackwardImplementation,
+        derivative: recomputed(batchNormBackwardImplementation))
 }
 
 // MARK: - The LSTM cell

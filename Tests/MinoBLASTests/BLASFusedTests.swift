@@ -84,4 +84,151 @@ final class BLASFusedTests: XCTestCase {
             }
         }
     }
+
+    /// conv2d → ReLU → max-pool on LeNet-like shapes (and strided, padded, dilated, grouped and 1×1
+    /// convolutions), forward and every gradient, against the reference backend's composites. The ReLU
+    /// makes windows of equal zeros, so the max-pool gradient's first-maximum rule is exercised.
+    func testConvolutionAndPoolingGradientsMatchTheReference() throws {
+        let oracle = ReferenceBackend()
+        let cases: [(x: Shape, w: Shape, stride: Int, padding: Int, dilation: Int, groups: Int, pool: [Int])] = [
+            ([5, 1, 14, 14], [6, 1, 3, 3], 1, 0, 1, 1, [2]),
+            ([3, 6, 9, 9], [16, 6, 3, 3], 1, 0, 1, 1, [2]),
+            ([2, 4, 9, 8], [6, 2, 3, 2], 2, 1, 1, 2, [3]),
+            ([2, 3, 9, 9], [4, 3, 3, 3], 1, 2, 2, 1, [2]),
+            ([2, 5, 6, 6], [7, 5, 1, 1], 1, 0, 1, 1, [2]),
+            ([3, 3, 10, 9], [4, 3, 3, 2], 1, 0, 2, 1, [2]),
+            ([40, 4, 12, 12], [6, 2, 3, 3], 1, 0, 1, 2, [2]),
+            ([1, 3, 20, 20], [4, 3, 3, 3], 2, 1, 1, 1, [2]),
+        ]
+        for dtype in [DType.float32, .float64] {
+            for c in cases {
+                let g = RandomGenerator(seed: 5)
+                let x = try Tensor.randn(c.x, dtype: dtype, generator: g, on: blas)
+                let w = try Tensor.randn(c.w, dtype: dtype, generator: g, on: blas)
+                let b = try Tensor.randn([c.w[0]], dtype: dtype, generator: g, on: blas)
+                func run(_ backend: any Backend) throws -> [Tensor] {
+                    let leaves = try [x, w, b].map { t -> Tensor in
+                        let leaf = try t.to(backend)
+                        leaf.requiresGrad = true
+                        return leaf
+                    }
+                    let y = try leaves[0].conv2d(leaves[1], leaves[2], stride: [c.stride], padding: [c.padding],
+                                                 dilation: [c.dilation], groups: c.groups).relu()
+                        .maxPool2d(kernelSize: c.pool)
+                    let weight = try Tensor(GradientCheck.lossWeight(for: y.shape, dtype: dtype), on: backend)
+                    try y.backward(weight)
+                    return [y] + leaves.map { $0.grad ?? y }
+                }
+                let (fast, slow) = (try run(blas), try run(oracle))
+                for (i, name) in ["output", "∂x", "∂w", "∂b"].enumerated() {
+                    try Closeness.assertClose(fast[i], try slow[i].to(blas), "\(dtype) \(c): \(name)")
+                }
+            }
+        }
+    }
+
+    /// Max pooling with NaN, −∞ and ties (every window of a constant plane ties), padded and not,
+    /// forward and gradient, against the composites (NaN the maximum, gradient at the first maximum).
+    func testMaxPoolEdgeValuesMatchTheComposite() throws {
+        let values: [Double] = [.nan, 1, 1, -.infinity, 2, 2, 0, 0, -.infinity, -.infinity, 3, .nan, 0, 0, 0, 0,
+                                5, 5, 5, 5, -1, -1, -.infinity, -1, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4]
+        // Also without the NaNs: float32 2×2 windows then take the SIMD path.
+        for (dtype, values) in [(DType.float32, values), (.float64, values), (.float32, values.map { $0.isNaN ? 7 : $0 })] {
+            let x = try Tensor(doubles: values, shape: [1, 1, 6, 6], dtype: dtype, on: blas)
+            for (kernel, stride, padding) in [([2], [Int](), [0]), ([3], [1], [1]), ([3, 2], [2, 1], [1, 0])] {
+                var a = OpAttributes()
+                a.window = Window(kernel: kernel, stride: stride, padding: padding)
+                let y = try withoutGradients { try Dispatch.apply(Ops.maxPool2d, [x], a) }
+                try Closeness.assertClose(y, try unfused(Ops.maxPool2d, [x], a), "\(dtype) maxPool2d \(a.window)")
+                let up = try Tensor.randn(y.shape, dtype: dtype, generator: RandomGenerator(seed: 2), on: blas)
+                let dx = try withoutGradients { try Dispatch.apply(Ops.maxPool2dBackward, [x, up], a) }
+                try Closeness.assertClose(dx, try unfused(Ops.maxPool2dBackward, [x, up], a),
+                                          "\(dtype) maxPool2dBackward \(a.window)")
+            }
+        }
+    }
+
+    /// The weight gradient of a stride-1 convolution whose input has ∞ in its last column, and the
+    /// input gradient with ∞ in the weight: the wide-column kernels must not turn the zeros of their
+    /// extra columns into NaN (0·∞).
+    func testConvolutionWeightGradientWithInfiniteInputMatchesTheComposite() throws {
+        for dtype in [DType.float32, .float64] {
+            let g = RandomGenerator(seed: 8)
+            var values = try Tensor.randn([2, 2, 5, 6], dtype: dtype, generator: g, on: blas).toHost().doubles
+            values[5] = .infinity
+            let x = try Tensor(doubles: values, shape: [2, 2, 5, 6], dtype: dtype, on: blas)
+            let w = try Tensor.randn([3, 2, 2, 3], dtype: dtype, generator: g, on: blas)
+            let up = try Tensor.randn([2, 3, 4, 4], dtype: dtype, generator: g, on: blas)
+            var a = OpAttributes()
+            a.window = Window(stride: [1], padding: [0], dilation: [1])
+            let fused = try withoutGradients { try Dispatch.apply(Ops.conv2dWeightBackward, [x, w, up], a) }
+            try Closeness.assertClose(fused, try unfused(Ops.conv2dWeightBackward, [x, w, up], a), "\(dtype)")
+            // The input gradient (conv_transpose2d) with ∞ in the weight: likewise no 0·∞ from wide columns.
+            var weights = try w.toHost().doubles
+            weights[0] = .infinity
+            let wInf = try Tensor(doubles: weights, shape: w.shape, dtype: dtype, on: blas)
+            let zero = try Tensor.zeros([2], dtype: dtype, on: blas)
+            let dx = try withoutGradients { try Dispatch.apply(Ops.convTranspose2d, [up, wInf, zero], a) }
+            try Closeness.assertClose(dx, try unfused(Ops.convTranspose2d, [up, wInf, zero], a), "\(dtype) ∂x")
+        }
+    }
+
+    /// layerNorm and batchNorm (training and evaluation) on layer-sized inputs with a large common
+    /// offset (the statistics must not cancel), against the composites.
+    func testNormalizationMatchesTheCompositeOnLayerShapes() throws {
+        for dtype in [DType.float32, .float64] {
+            let g = RandomGenerator(seed: 9)
+            let x = try Tensor.randn([8, 16, 5, 5], dtype: dtype, generator: g, on: blas) + 100
+            let c = [16]
+            let (mean, variance) = (try Tensor.randn(Shape(c), dtype: dtype, generator: g, on: blas) + 100,
+                                    try Tensor.randn(Shape(c), dtype: dtype, generator: g, on: blas).abs() + 0.5)
+            let (w, b) = (try Tensor.randn(Shape(c), dtype: dtype, generator: g, on: blas),
+                          try Tensor.randn(Shape(c), dtype: dtype, generator: g, on: blas))
+            for training in [true, false] {
+                var a = OpAttributes()
+                a.epsilon = 1e-5
+                a.training = training
+                let inputs = [x, mean, variance, w, b]
+                let y = try withoutGradients { try Dispatch.apply(Ops.batchNorm, inputs, a) }
+                try Closeness.assertClose(y, try unfused(Ops.batchNorm, inputs, a), "\(dtype) batchNorm training \(training)")
+            }
+            let rows = try Tensor.randn([4, 7, 32], dtype: dtype, generator: g, on: blas) * 3 + 50
+            let (lw, lb) = (try Tensor.randn([7, 32], dtype: dtype, generator: g, on: blas),
+                            try Tensor.randn([7, 32], dtype: dtype, generator: g, on: blas))
+            var a = OpAttributes()
+            a.epsilon = 1e-5
+            let y = try withoutGradients { try Dispatch.apply(Ops.layerNorm, [rows, lw, lb], a) }
+            try Closeness.assertClose(y, try unfused(Ops.layerNorm, [rows, lw, lb], a), "\(dtype) layerNorm")
+        }
+    }
+
+    /// Every gradient of batchNorm (training and evaluation) and layerNorm on blas against the
+    /// reference backend (whose derivatives run the composites).
+    func testNormalizationGradientsMatchTheReference() throws {
+        let oracle = ReferenceBackend()
+        for dtype in [DType.float32, .float64] {
+            let g = RandomGenerator(seed: 12)
+            let host = try [[6, 4, 3, 3], [4], [4], [4], [4], [5, 3, 8], [3, 8], [3, 8]].map { dims -> HostArray in
+                try Tensor.randn(Shape(dims), dtype: dtype, generator: g, on: oracle).toHost()
+            }
+            func run(_ backend: any Backend, training: Bool) throws -> [Tensor] {
+                let t = try host.map { try Tensor($0, on: backend) }
+                let runningVar = try t[2].abs() + 0.5
+                for i in [0, 3, 4, 5, 6, 7] { t[i].requiresGrad = true }
+                let bn = try t[0].batchNorm(runningMean: t[1], runningVar: runningVar, weight: t[3], bias: t[4],
+                                            training: training)
+                let ln = try t[5].layerNorm(t[6], t[7])
+                let loss = try (bn * bn).sum() + (ln * ln * ln).sum()
+                try loss.backward()
+                return [bn, ln] + [0, 3, 4, 5, 6, 7].map { t[$0].grad ?? loss }
+            }
+            for training in [true, false] {
+                let (fast, slow) = (try run(blas, training: training), try run(oracle, training: training))
+                for (i, name) in ["batchNorm", "layerNorm", "∂x", "∂w", "∂b", "∂x (layer)", "∂w (layer)", "∂b (layer)"]
+                    .enumerated() {
+                    try Closeness.assertClose(fast[i], try slow[i].to(blas), "\(dtype) training \(training): \(name)")
+                }
+            }
+        }
+    }
 }

@@ -140,6 +140,20 @@ final class TorchSemanticsTests: XCTestCase {
         let upstream = try Tensor.randn([3, 4], dtype: .float64, generator: g, on: torch)
         cases.append((.lstmCell, [gates, cell], .none, Ops.lstmCell))
         cases.append((.lstmCellBackward, [gates, cell, upstream], .none, Ops.lstmCellBackward))
+        // The convolution, max-pool and normalization gradients: one helper call each (torch's autograd).
+        func gradient(of op: OpDefinition, _ inputs: [Tensor], _ attributes: OpAttributes) throws -> Tensor {
+            var normalized = attributes
+            let spec = try op.shapeRule(inputs.map { TensorSpec(of: $0) }, &normalized)
+            return try Tensor.randn(spec.shape, dtype: .float64, generator: g, on: torch)
+        }
+        cases.append((.maxPool2dBackward, [image, try gradient(of: Ops.maxPool2d, [image], pool)], pool,
+                      Ops.maxPool2dBackward))
+        cases.append((.conv2dWeightBackward,
+                      [image, kernel, try gradient(of: Ops.conv2d, [image, kernel, kernelBias], convolution)],
+                      convolution, Ops.conv2dWeightBackward))
+        let imageUpstream = try Tensor.randn(image.shape, dtype: .float64, generator: g, on: torch)
+        cases.append((.layerNormBackward, [image, normWeight, imageUpstream], eps, Ops.layerNormBackward))
+        cases.append((.batchNormBackward, [image, channelWeight, imageUpstream], training, Ops.batchNormBackward))
         XCTAssertEqual(Set(cases.map(\.0)), Set(FusedKernel.allCases))
         for (kernel, inputs, attributes, op) in cases {
             var normalized = attributes

@@ -35,8 +35,23 @@ enum BLASFused {
             return try BLASRecurrent.cell(inputs, T.self)
         case .lstmCellBackward:
             return try BLASRecurrent.cellBackward(inputs, T.self)
-        case .convTranspose2d, .maxPool2d, .avgPool2d, .adaptiveAvgPool2d, .layerNorm, .batchNorm,
-             .gelu, .silu, .elu, .leakyRelu, .softplus:
+        case .conv2dWeightBackward:
+            return try BLASConvolution.conv2dWeightBackward(inputs, a.window, T.self)
+        case .convTranspose2d:
+            return try BLASConvolution.convTranspose2d(inputs, a.window, T.self)
+        case .maxPool2d:
+            return try BLASPooling.maxPool2d(inputs, a.window, T.self)
+        case .maxPool2dBackward:
+            return try BLASPooling.maxPool2dBackward(inputs, a.window, T.self)
+        case .layerNorm:
+            return try BLASNormalization.layerNorm(inputs, epsilon: a.epsilon, T.self)
+        case .batchNorm:
+            return try BLASNormalization.batchNorm(inputs, epsilon: a.epsilon, training: a.training, T.self)
+        case .layerNormBackward:
+            return try BLASNormalization.layerNormBackward(inputs, epsilon: a.epsilon, T.self)
+        case .batchNormBackward:
+            return try BLASNormalization.batchNormBackward(inputs, epsilon: a.epsilon, T.self)
+        case .avgPool2d, .adaptiveAvgPool2d, .gelu, .silu, .elu, .leakyRelu, .softplus:
             return nil  // the defaults from primitives
         case .mean:
             return mean(try inputs[0].cpu(), axes: a.axes, keepDims: a.keepDims, T.self)

@@ -210,6 +210,34 @@ def lstm_cell_backward(gates, c, upstream):
     return torch.cat([dg, dc], dim=1)
 
 
+def _input_gradient(forward, x, upstream):
+    """d input of forward(x) by torch's autograd against upstream."""
+    with torch.enable_grad():
+        x1 = x.detach().requires_grad_(True)
+        (dx,) = torch.autograd.grad(forward(x1), [x1], grad_outputs=upstream)
+    return dx
+
+
+def max_pool2d_backward(x, upstream, kernel, stride, padding):
+    """d input of F.max_pool2d: each window's gradient at its first maximum."""
+    return _input_gradient(lambda t: F.max_pool2d(t, kernel, stride, padding), x, upstream)
+
+
+def conv2d_weight_backward(x, weight, upstream, stride, padding, dilation, groups):
+    """d weight of F.conv2d (the weight gives its shape)."""
+    return _input_gradient(lambda w: F.conv2d(x, w, None, stride, padding, dilation, groups), weight, upstream)
+
+
+def layer_norm_backward(x, weight, upstream, eps):
+    """d input of F.layer_norm over the weight's shape."""
+    return _input_gradient(lambda t: F.layer_norm(t, weight.shape, weight, None, eps), x, upstream)
+
+
+def batch_norm_backward(x, weight, upstream, eps):
+    """d input of F.batch_norm in training (the batch's statistics)."""
+    return _input_gradient(lambda t: F.batch_norm(t, None, None, weight, None, True, 0.0, eps), x, upstream)
+
+
 # --- In-place updates ------------------------------------------------------
 # Tensors never require grad, so torch records nothing and no no_grad() is
 # needed. Swift has checked shapes and dtypes. Each returns False (Mino then

@@ -35,11 +35,21 @@ enum ShapePools {
                 [[2, 3, 5, 5], [4, 3, 3, 3], [4]], [[1, 4, 6, 5], [6, 2, 3, 2], [6]], [[2, 2, 4, 4], [2, 3, 2, 2], [6]], [[2, 4, 3, 3], [4, 2, 3, 3], [2]],
                 [[2, 3, 7], [4, 3, 3], [4]], [[1, 4, 6], [4, 1, 2], [4]],
                 [[2, 3, 5, 5], [4, 2, 3, 3], [4]], [[1, 3, 2, 2], [4, 3, 5, 5], [4]], [[2, 3, 5, 5], [4, 3, 3, 3], [3]],
+                // conv2dWeightBackward: input, weight and the output's gradient for stride 1 or 2 with
+                // padding 1, padding and dilation 2, stride 2, groups 2 (error samples for the others).
+                [[2, 3, 5, 5], [4, 3, 3, 3], [2, 4, 3, 3]], [[2, 3, 5, 5], [4, 3, 3, 3], [2, 4, 5, 5]],
+                [[2, 3, 5, 5], [4, 3, 3, 3], [2, 4, 2, 2]], [[1, 4, 6, 5], [6, 2, 3, 2], [1, 6, 6, 6]],
             ]
         case .recurrentCell:
             // Gates [N 4H], state [N H] (and ∂[h c] [N 2H]); then mismatches.
             let steps: [[Shape]] = [[[3, 8], [3, 2]], [[2, 12], [2, 3]], [[1, 4], [1, 1]], [[3, 8], [3, 3]], [[3, 8], [2, 2]]]
             return arity == 3 ? steps.map { $0 + [Shape([$0[1][0], 2 * $0[1][1]])] } + [[[3, 8], [3, 2], [3, 2]]] : steps
+        case .pooling where arity == 2:
+            // maxPool2dBackward: the input and its output's gradient under each candidate window
+            // (kernel 2; kernel 3×2 stride 2×1 padding 1×0; kernel 3 stride 1 padding 1); the other
+            // pairings are error samples.
+            return [[[2, 3, 6, 6], [2, 3, 3, 3]], [[2, 3, 6, 6], [2, 3, 3, 5]], [[1, 2, 5, 7], [1, 2, 5, 7]],
+                    [[1, 2, 5, 7], [1, 2, 3, 6]], [[2, 4, 4], [2, 4, 4]]]
         case .pooling, .outputSize:
             return [[[2, 3, 6, 6]], [[1, 2, 5, 7]], [[2, 4, 4]], [[3, 5]]]
         case .normalization where arity == 5:
@@ -48,7 +58,10 @@ enum ShapePools {
                     [[2, 3, 4], [4], [4], [4], [4]], [[1, 3], [3], [3], [3], [3]]]
         case .normalization:
             return [[[2, 3, 4], [4], [4]], [[2, 3, 4], [3, 4], [3, 4]], [[5, 4], [4], [4]],
-                    [[2, 3, 4], [3], [3]], [[2, 3, 4], [4], [5]]]
+                    [[2, 3, 4], [3], [3]], [[2, 3, 4], [4], [5]],
+                    // layerNormBackward and batchNormBackward: input, weight, the output's gradient.
+                    [[2, 3, 4], [4], [2, 3, 4]], [[2, 3, 4], [3, 4], [2, 3, 4]], [[4, 3], [3], [4, 3]],
+                    [[2, 3, 4], [3], [2, 3, 4]], [[2, 2, 3, 4], [2], [2, 2, 3, 4]]]
         default:
             return nil
         }
