@@ -20,5 +20,7 @@ extension Ops {
         leakyRelu, elu, softplus, silu, gelu, nllLoss,
         conv2d, conv1d, convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d,
         flatten, embedding, layerNorm, batchNorm, lstmCell, lstmCellBackward,
+        // Recurrent layers over a sequence (Ops+Recurrent.swift)
+        lstm, lstmBackward,
     ]
 }

@@ -42,7 +42,8 @@ public struct RecurrentState {
 ///
 /// Input `[T N input]` (`[N T input]` with `batchFirst`); output `[T N hidden]`
 /// (or `[N T hidden]`) from the last layer, and the final state of every layer.
-/// The input projection of all time steps is one product per layer.
+/// The input projection of all time steps is one product per layer; an LSTM
+/// layer is one op (``Ops/lstm``), which a backend may run as one kernel.
 public final class Recurrent: Module {
     public let mode: RecurrentMode
     public let inputSize: Int
@@ -133,10 +134,23 @@ public final class Recurrent: Module {
         var finalH: [Tensor] = [], finalC: [Tensor] = []
         let hidden = hiddenSize
         for (i, l) in layers.enumerated() {
-            // The input projection of every step at once: [T N gates·hidden].
-            let projected = try l.biasIH.map { try sequence.linear(l.weightIH, $0) } ?? sequence.linear(l.weightIH)
             var h = try h0.narrow(axis: 0, start: i, length: 1).reshape([batch, hidden])
             var c = try c0?.narrow(axis: 0, start: i, length: 1).reshape([batch, hidden])
+            if mode == .lstm, let c {
+                // The whole layer as one op (one kernel on blas): every step's [h c i f g o].
+                func bias(_ b: Tensor?) throws -> Tensor {
+                    try b ?? Tensor.zeros([4 * hidden], dtype: x.dtype, on: x.backend)
+                }
+                let all = try Dispatch.apply(Ops.lstm, [sequence, l.weightIH, l.weightHH, try bias(l.biasIH),
+                                                        try bias(l.biasHH), h, c])
+                let last = try all.narrow(axis: 0, start: steps - 1, length: 1).reshape([batch, 6 * hidden])
+                sequence = try all.narrow(axis: 2, start: 0, length: hidden)
+                finalH.append(try last.narrow(axis: 1, start: 0, length: hidden))
+                finalC.append(try last.narrow(axis: 1, start: hidden, length: hidden))
+                continue
+            }
+            // The input projection of every step at once: [T N gates·hidden].
+            let projected = try l.biasIH.map { try sequence.linear(l.weightIH, $0) } ?? sequence.linear(l.weightIH)
             var outputs: [Tensor] = []
             outputs.reserveCapacity(steps)
             for t in 0..<steps {

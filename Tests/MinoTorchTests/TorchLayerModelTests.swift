@@ -1,3 +1,4 @@
+import Mino
 import MinoCore
 import MinoModel
 import MinoPython
@@ -149,6 +150,15 @@ final class TorchLayerModelTests: XCTestCase {
                        ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
                         "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1"])
         try check("LSTM", model, "nn.LSTM(5, 7, num_layers=2, batch_first=True)", input: try input([3, 4, 5], seed: 3))
+    }
+
+    /// The same on blas, where each layer is the fused `lstm` kernel and its backward pass through time.
+    func testTwoLayerLSTMOnBLASMatchesPyTorch() throws {
+        let blas = BLASBackend()
+        let model = try LSTM(inputSize: 5, hiddenSize: 7, numLayers: 2, dtype: .float64,
+                             generator: RandomGenerator(seed: 7), on: blas)
+        let x = try Tensor.randn([6, 3, 5], dtype: .float64, generator: RandomGenerator(seed: 3), on: blas)
+        try check("LSTM on blas", model, "nn.LSTM(5, 7, num_layers=2)", input: x)
     }
 
     func testGRUAndRNNMatchPyTorch() throws {

@@ -35,6 +35,8 @@ enum BLASFused {
             return try BLASRecurrent.cell(inputs, T.self)
         case .lstmCellBackward:
             return try BLASRecurrent.cellBackward(inputs, T.self)
+        case .lstm, .lstmBackward:
+            return try BLASRecurrent.sequence(kernel, inputs, T.self)
         case .convTranspose2d, .maxPool2d, .avgPool2d, .adaptiveAvgPool2d, .layerNorm, .batchNorm,
              .gelu, .silu, .elu, .leakyRelu, .softplus:
             return nil  // the defaults from primitives

@@ -56,3 +56,136 @@ enum BLASRecurrent {
         return out
     }
 }
+
+// MARK: - A whole LSTM layer over a sequence
+
+extension BLASRecurrent {
+    static func sequence<T: BLASFloat>(_ kernel: FusedKernel, _ inputs: [Operand], _: T.Type) throws -> CPUStorage? {
+        let stores = try inputs.map { CPUTransfer.contiguous(try $0.cpu()) }
+        switch (kernel, stores.count) {
+        case (.lstm, 7): return try lstm(stores, T.self)
+        case (.lstmBackward, 4): return try lstmBackward(stores, T.self)
+        default: return nil
+        }
+    }
+
+    /// Pre-activations `i f g o` (`[4H]`) to activations in place: σ, σ, tanh, σ.
+    @inline(__always)
+    static func activateGates<T: BLASFloat>(_ g: UnsafeMutablePointer<T>, _ hidden: Int) {
+        for j in 0..<2 * hidden { g[j] = BLASMath.sigmoid(g[j]) }
+        tanhInPlace(g + 2 * hidden, hidden)
+        let o = g + 3 * hidden
+        for j in 0..<hidden { o[j] = BLASMath.sigmoid(o[j]) }
+    }
+
+    @inline(__always)
+    static func tanhInPlace<T: BLASFloat>(_ p: UnsafeMutablePointer<T>, _ count: Int) {
+        for j in 0..<count { p[j] = tanh(p[j]) }
+    }
+
+    /// `[T N 6H]`, every step's `[h c i f g o]`. The gate columns are the workspace: the bias
+    /// `b_ih + b_hh` is written there, one gemm adds `X W_ihᵀ` for every step at once, then
+    /// each step one gemm adds `h W_hhᵀ` (h read in place from the previous step's row) and
+    /// one pass activates the gates and writes `c` and `h`. Nothing else is allocated.
+    static func lstm<T: BLASFloat>(_ s: [CPUStorage], _: T.Type) throws -> CPUStorage {
+        let (x, wih, whh, bih, bhh, h0, c0) = (s[0], s[1], s[2], s[3], s[4], s[5], s[6])
+        let (steps, n, features, hidden) = (x.shape[0], x.shape[1], x.shape[2], whh.shape[1])
+        let width = 6 * hidden, gates = 4 * hidden
+        let out = CPUStorage(uninitialized: [steps, n, width], dtype: x.dtype)
+        if n == 0 || hidden == 0 { return out }
+        let po = out.pointer(T.self), pbi = bih.pointer(T.self), pbh = bhh.pointer(T.self)
+        for r in 0..<steps * n {
+            let g = po + r * width + 2 * hidden
+            for j in 0..<gates { g[j] = pbi[j] + pbh[j] }
+        }
+        try BLASLibrary.ensureActive()
+        let int32 = BLASMatMul.int32
+        let (m4, mh, mw) = (try int32(gates, "dimension"), try int32(hidden, "dimension"), try int32(width, "dimension"))
+        if features > 0 {
+            let mi = try int32(features, "dimension")
+            T.gemm(transA: false, transB: true, m: try int32(steps * n, "dimension"), n: m4, k: mi, alpha: 1,
+                   a: x.pointer(T.self), lda: mi, b: wih.pointer(T.self), ldb: mi, beta: 1, c: po + 2 * hidden, ldc: mw)
+        }
+        let mn = try int32(n, "dimension")
+        let scratch = UnsafeMutablePointer<T>.allocate(capacity: hidden)
+        defer { scratch.deallocate() }
+        for t in 0..<steps {
+            let slab = po + t * n * width
+            // The state this step reads: h0 and c0, or the previous step's h and c in place.
+            let (hPrev, cPrev, stride) = t == 0 ? (h0.pointer(T.self), c0.pointer(T.self), hidden)
+                : (slab - n * width, slab - n * width + hidden, width)
+            T.gemm(transA: false, transB: true, m: mn, n: m4, k: mh, alpha: 1, a: hPrev,
+                   lda: try int32(stride, "leading dimension"), b: whh.pointer(T.self), ldb: mh,
+                   beta: 1, c: slab + 2 * hidden, ldc: mw)
+            for r in 0..<n {
+                let row = slab + r * width, g = row + 2 * hidden, c = cPrev + r * stride
+                // Loops over one pointer each where the exponentials are, so they vectorise.
+                activateGates(g, hidden)
+                for j in 0..<hidden { row[hidden + j] = g[hidden + j] * c[j] + g[j] * g[2 * hidden + j] }
+                scratch.update(from: row + hidden, count: hidden)
+                tanhInPlace(scratch, hidden)
+                for j in 0..<hidden { row[j] = g[3 * hidden + j] * scratch[j] }
+            }
+        }
+        return out
+    }
+
+    /// `[T+1 N 4H]`: each step's ∂gates, then `[∂h0 ∂c0 0 0]`, from `weight_hh`, `c0`, lstm's output
+    /// `[T N 6H]` and its gradient. Backward through time, one gemm per step carries ∂h to the
+    /// step before (`∂gates W_hh`); ∂c is carried in a row buffer; the gates are read, not recomputed.
+    static func lstmBackward<T: BLASFloat>(_ s: [CPUStorage], _: T.Type) throws -> CPUStorage {
+        let (whh, c0, out, up) = (s[0], s[1], s[2], s[3])
+        let (steps, n, hidden) = (out.shape[0], out.shape[1], whh.shape[1])
+        let width = 6 * hidden, gates = 4 * hidden
+        let result = CPUStorage(uninitialized: [steps + 1, n, gates], dtype: out.dtype)
+        if n == 0 || hidden == 0 { return result }
+        let pr = result.pointer(T.self), po = out.pointer(T.self), pu = up.pointer(T.self)
+        let pw = whh.pointer(T.self), pc0 = c0.pointer(T.self)
+        try BLASLibrary.ensureActive()
+        let int32 = BLASMatMul.int32
+        let (mn, m4, mh) = (try int32(n, "dimension"), try int32(gates, "dimension"), try int32(hidden, "dimension"))
+        let dh = UnsafeMutablePointer<T>.allocate(capacity: n * hidden)
+        let dc = UnsafeMutablePointer<T>.allocate(capacity: n * hidden)
+        let scratch = UnsafeMutablePointer<T>.allocate(capacity: hidden)
+        defer {
+            dh.deallocate()
+            dc.deallocate()
+            scratch.deallocate()
+        }
+        dc.initialize(repeating: 0, count: n * hidden)
+        dh.initialize(repeating: 0, count: n * hidden)
+        for t in (0..<steps).reversed() {
+            // ∂h of this step: its own gradient plus what the next step's gates send back.
+            for r in 0..<n { (dh + r * hidden).update(from: pu + (t * n + r) * width, count: hidden) }
+            if t + 1 < steps {
+                T.gemm(transA: false, transB: false, m: mn, n: mh, k: m4, alpha: 1, a: pr + (t + 1) * n * gates,
+                       lda: m4, b: pw, ldb: mh, beta: 1, c: dh, ldc: mh)
+            }
+            for r in 0..<n {
+                let row = po + (t * n + r) * width, u = pu + (t * n + r) * width, d = pr + (t * n + r) * gates
+                let g = row + 2 * hidden, previousC = t == 0 ? pc0 + r * hidden : row - n * width + hidden
+                let dhr = dh + r * hidden, dcr = dc + r * hidden
+                scratch.update(from: row + hidden, count: hidden)
+                tanhInPlace(scratch, hidden)
+                for j in 0..<hidden {
+                    let i = g[j], f = g[hidden + j], gg = g[2 * hidden + j], o = g[3 * hidden + j]
+                    let tc = scratch[j], dhj = dhr[j]
+                    // ∂c' in full: from c' itself and through h' = o·tanh c'.
+                    let total = u[hidden + j] + dcr[j] + dhj * o * (1 - tc * tc)
+                    d[j] = (total * gg + u[2 * hidden + j]) * i * (1 - i)
+                    d[hidden + j] = (total * previousC[j] + u[3 * hidden + j]) * f * (1 - f)
+                    d[2 * hidden + j] = (total * i + u[4 * hidden + j]) * (1 - gg * gg)
+                    d[3 * hidden + j] = (dhj * tc + u[5 * hidden + j]) * o * (1 - o)
+                    dcr[j] = total * f
+                }
+            }
+        }
+        // The last row: ∂h0 = ∂gates₀ W_hh, ∂c0 as carried, zeros.
+        let last = pr + steps * n * gates
+        last.update(repeating: 0, count: n * gates)
+        T.gemm(transA: false, transB: false, m: mn, n: mh, k: m4, alpha: 1, a: pr, lda: m4, b: pw, ldb: mh,
+               beta: 0, c: last, ldc: m4)
+        for r in 0..<n { (last + r * gates + hidden).update(from: dc + r * hidden, count: hidden) }
+        return result
+    }
+}

@@ -36,6 +36,19 @@ enum ShapePools {
                 [[2, 3, 7], [4, 3, 3], [4]], [[1, 4, 6], [4, 1, 2], [4]],
                 [[2, 3, 5, 5], [4, 2, 3, 3], [4]], [[1, 3, 2, 2], [4, 3, 5, 5], [4]], [[2, 3, 5, 5], [4, 3, 3, 3], [3]],
             ]
+        case .recurrentCell where arity == 7 || arity == 4:
+            // lstm: x [T N I], weight_ih [4H I], weight_hh [4H H], bias_ih, bias_hh [4H], h0, c0 [N H];
+            // lstmBackward: weight_hh, c0 and the output and its gradient [T N 6H]. Then mismatches
+            // (hidden states of the wrong size, a wrong input width, an empty sequence).
+            func layer(_ t: Int, _ n: Int, _ i: Int, _ h: Int, h0: [Int]? = nil, c0: [Int]? = nil, wih: [Int]? = nil) -> [Shape] {
+                [[t, n, i], Shape(wih ?? [4 * h, i]), [4 * h, h], [4 * h], [4 * h], Shape(h0 ?? [n, h]), Shape(c0 ?? [n, h])]
+            }
+            let layers = [layer(3, 2, 3, 2), layer(1, 1, 2, 3), layer(4, 3, 1, 1),
+                          layer(3, 2, 3, 2, h0: [2, 3]), layer(3, 2, 3, 2, c0: [3, 2]), layer(3, 2, 3, 2, wih: [8, 2]),
+                          layer(0, 2, 3, 2)]
+            guard arity == 4 else { return layers }
+            return layers.map { s in [s[2], s[6], [s[0][0], s[0][1], 6 * s[2][1]], [s[0][0], s[0][1], 6 * s[2][1]]] }
+                + [[[8, 2], [2, 2], [3, 2, 12], [3, 2, 6]]]
         case .recurrentCell:
             // Gates [N 4H], state [N H] (and ∂[h c] [N 2H]); then mismatches.
             let steps: [[Shape]] = [[[3, 8], [3, 2]], [[2, 12], [2, 3]], [[1, 4], [1, 1]], [[3, 8], [3, 3]], [[3, 8], [2, 2]]]
