@@ -131,6 +131,50 @@ def _lstm_cell_backward(a, c, up):
     return torch.cat([da, dc], dim=1)
 
 
+
+def _lstm(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
+    """Every step's [h c i f g o] [T N 6H] of one LSTM layer, step by step; the h column checked
+    against torch's own LSTM (torch.lstm, as nn.LSTM calls it)."""
+    h, c, rows = h0, c0, []
+    for t in range(x.shape[0]):
+        i, f, g, o = (x[t] @ w_ih.T + b_ih + h @ w_hh.T + b_hh).chunk(4, dim=1)
+        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+        c = f * c + i * g
+        h = o * torch.tanh(c)
+        rows.append(torch.cat([h, c, i, f, g, o], dim=1))
+    out = torch.stack(rows)
+    with torch.no_grad():
+        seq, _, last_c = torch.lstm(x, (h0[None], c0[None]), [w_ih, w_hh, b_ih, b_hh], True, 1, 0.0, False, False, False)
+    hidden = h0.shape[1]
+    if not (torch.allclose(seq, out[:, :, :hidden], rtol=1e-4, atol=1e-5)
+            and torch.allclose(last_c[0], out[-1, :, hidden:2 * hidden], rtol=1e-4, atol=1e-5)):
+        raise SystemExit("generate_golden.py: the lstm recipe disagrees with torch.lstm")
+    return out
+
+
+def _lstm_backward(w_hh, c0, out, up):
+    """[T+1 N 4H]: each step's gradient of the gate pre-activations, then [dh0 dc0 0 0], with the
+    activated gates read from lstm's output (the formulas of the op's default, in torch)."""
+    steps, hidden = out.shape[0], w_hh.shape[1]
+    dh_carry = out.new_zeros(out.shape[1], hidden)
+    dc_carry = dh_carry
+    rows = []
+    for t in reversed(range(steps)):
+        h_up, c_up, i_up, f_up, g_up, o_up = up[t].chunk(6, dim=1)
+        _, c, i, f, g, o = out[t].chunk(6, dim=1)
+        previous_c = c0 if t == 0 else out[t - 1, :, hidden:2 * hidden]
+        tc = torch.tanh(c)
+        dh = h_up + dh_carry
+        total = c_up + dc_carry + dh * o * (1 - tc * tc)
+        d = torch.cat([(total * g + i_up) * i * (1 - i), (total * previous_c + f_up) * f * (1 - f),
+                       (total * i + g_up) * (1 - g * g), (dh * tc + o_up) * o * (1 - o)], dim=1)
+        rows.append(d)
+        dh_carry = d @ w_hh
+        dc_carry = total * f
+    rows.reverse()
+    rows.append(torch.cat([dh_carry, dc_carry, out.new_zeros(out.shape[1], 2 * hidden)], dim=1))
+    return torch.stack(rows)
+
 RECIPES = {
     "neg": lambda x, a: torch.neg(x[0]),
     "exp": lambda x, a: torch.exp(x[0]),
@@ -204,6 +248,8 @@ RECIPES = {
     "embedding": lambda x, a: F.embedding(x[0], x[1], padding_idx=a.get("index")),
     "lstmCell": lambda x, a: _lstm_cell(x[0], x[1]),
     "lstmCellBackward": lambda x, a: _lstm_cell_backward(x[0], x[1], x[2]),
+    "lstm": lambda x, a: _lstm(*x),
+    "lstmBackward": lambda x, a: _lstm_backward(*x),
     "layerNorm": lambda x, a: F.layer_norm(x[0], x[1].shape, x[1], x[2], eps=a.get("epsilon", 1e-5)),
     # Copies of the running statistics: torch updates them in place in training mode.
     "batchNorm": lambda x, a: F.batch_norm(x[0], x[1].detach().clone(), x[2].detach().clone(), x[3], x[4],
