@@ -72,9 +72,9 @@ extension BLASRecurrent {
     /// Pre-activations `i f g o` (`[4H]`) to activations in place: σ, σ, tanh, σ.
     @inline(__always)
     static func activateGates<T: BLASFloat>(_ g: UnsafeMutablePointer<T>, _ hidden: Int) {
-        for j in 0..<2 * hidden { g[j] = BLASMath.sigmoid(g[j]) }
+        let (count, o) = (2 * hidden, g + 3 * hidden)
+        for j in 0..<count { g[j] = BLASMath.sigmoid(g[j]) }
         tanhInPlace(g + 2 * hidden, hidden)
-        let o = g + 3 * hidden
         for j in 0..<hidden { o[j] = BLASMath.sigmoid(o[j]) }
     }
 
@@ -94,10 +94,9 @@ extension BLASRecurrent {
         let out = CPUStorage(uninitialized: [steps, n, width], dtype: x.dtype)
         if n == 0 || hidden == 0 { return out }
         let po = out.pointer(T.self), pbi = bih.pointer(T.self), pbh = bhh.pointer(T.self)
-        for r in 0..<steps * n {
-            let g = po + r * width + 2 * hidden
-            for j in 0..<gates { g[j] = pbi[j] + pbh[j] }
-        }
+        let bias = po + 2 * hidden
+        for j in 0..<gates { bias[j] = pbi[j] + pbh[j] }
+        for r in 1..<Swift.max(steps * n, 1) { (bias + r * width).update(from: bias, count: gates) }
         try BLASLibrary.ensureActive()
         let int32 = BLASMatMul.int32
         let (m4, mh, mw) = (try int32(gates, "dimension"), try int32(hidden, "dimension"), try int32(width, "dimension"))
@@ -121,10 +120,11 @@ extension BLASRecurrent {
                 let row = slab + r * width, g = row + 2 * hidden, c = cPrev + r * stride
                 // Loops over one pointer each where the exponentials are, so they vectorise.
                 activateGates(g, hidden)
-                for j in 0..<hidden { row[hidden + j] = g[hidden + j] * c[j] + g[j] * g[2 * hidden + j] }
-                scratch.update(from: row + hidden, count: hidden)
+                let (i, f, gg, o, cell) = (g, g + hidden, g + 2 * hidden, g + 3 * hidden, row + hidden)
+                for j in 0..<hidden { cell[j] = f[j] * c[j] + i[j] * gg[j] }
+                scratch.update(from: cell, count: hidden)
                 tanhInPlace(scratch, hidden)
-                for j in 0..<hidden { row[j] = g[3 * hidden + j] * scratch[j] }
+                for j in 0..<hidden { row[j] = o[j] * scratch[j] }
             }
         }
         return out
@@ -167,17 +167,19 @@ extension BLASRecurrent {
                 let dhr = dh + r * hidden, dcr = dc + r * hidden
                 scratch.update(from: row + hidden, count: hidden)
                 tanhInPlace(scratch, hidden)
-                for j in 0..<hidden {
-                    let i = g[j], f = g[hidden + j], gg = g[2 * hidden + j], o = g[3 * hidden + j]
-                    let tc = scratch[j], dhj = dhr[j]
-                    // ∂c' in full: from c' itself and through h' = o·tanh c'.
-                    let total = u[hidden + j] + dcr[j] + dhj * o * (1 - tc * tc)
-                    d[j] = (total * gg + u[2 * hidden + j]) * i * (1 - i)
-                    d[hidden + j] = (total * previousC[j] + u[3 * hidden + j]) * f * (1 - f)
-                    d[2 * hidden + j] = (total * i + u[4 * hidden + j]) * (1 - gg * gg)
-                    d[3 * hidden + j] = (dhj * tc + u[5 * hidden + j]) * o * (1 - o)
-                    dcr[j] = total * f
-                }
+                // One store target per loop, every access `p[j]` (index arithmetic inside a loop
+                // is overflow-checked and stops the vectoriser).
+                let (i, f, gg, o, tc) = (g, g + hidden, g + 2 * hidden, g + 3 * hidden, scratch)
+                let (uc, ui, uf, ug, uo) = (u + hidden, u + 2 * hidden, u + 3 * hidden, u + 4 * hidden, u + 5 * hidden)
+                let (di, df, dg, dO) = (d, d + hidden, d + 2 * hidden, d + 3 * hidden)
+                // ∂c' in full, kept in the carry: from c' itself and through h' = o·tanh c'.
+                for j in 0..<hidden { dcr[j] = uc[j] + dcr[j] + dhr[j] * o[j] * (1 - tc[j] * tc[j]) }
+                for j in 0..<hidden { di[j] = (dcr[j] * gg[j] + ui[j]) * i[j] * (1 - i[j]) }
+                for j in 0..<hidden { df[j] = (dcr[j] * previousC[j] + uf[j]) * f[j] * (1 - f[j]) }
+                for j in 0..<hidden { dg[j] = (dcr[j] * i[j] + ug[j]) * (1 - gg[j] * gg[j]) }
+                for j in 0..<hidden { dO[j] = (dhr[j] * tc[j] + uo[j]) * o[j] * (1 - o[j]) }
+                // The carry to the step before: ∂c = ∂c'·f.
+                for j in 0..<hidden { dcr[j] *= f[j] }
             }
         }
         // The last row: ∂h0 = ∂gates₀ W_hh, ∂c0 as carried, zeros.
