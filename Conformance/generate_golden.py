@@ -175,6 +175,46 @@ def _lstm_backward(w_hh, c0, out, up):
     rows.append(torch.cat([dh_carry, dc_carry, out.new_zeros(out.shape[1], 2 * hidden)], dim=1))
     return torch.stack(rows)
 
+
+def _gru(x, w_ih, w_hh, b_ih, b_hh, h0):
+    """Every step's [h r z n hn] [T N 5H] of one GRU layer (gates r z n, b_hn inside the reset
+    product), step by step; the h column checked against torch's own GRU (torch.gru)."""
+    h, rows = h0, []
+    for t in range(x.shape[0]):
+        ir, iz, i_n = (x[t] @ w_ih.T + b_ih).chunk(3, dim=1)
+        hr, hz, hn = (h @ w_hh.T + b_hh).chunk(3, dim=1)
+        r, z = torch.sigmoid(ir + hr), torch.sigmoid(iz + hz)
+        n = torch.tanh(i_n + r * hn)
+        h = (1 - z) * n + z * h
+        rows.append(torch.cat([h, r, z, n, hn], dim=1))
+    out = torch.stack(rows)
+    with torch.no_grad():
+        seq, _ = torch.gru(x, h0[None], [w_ih, w_hh, b_ih, b_hh], True, 1, 0.0, False, False, False)
+    if not torch.allclose(seq, out[:, :, :h0.shape[1]], rtol=1e-4, atol=1e-5):
+        raise SystemExit("generate_golden.py: the gru recipe disagrees with torch.gru")
+    return out
+
+
+def _gru_backward(w_hh, h0, out, up):
+    """[T+1 N 4H]: each step's [dr dz dhn dn] (pre-activations of r, z, n; hn), then [dh0 0 0 0]."""
+    steps, hidden = out.shape[0], w_hh.shape[1]
+    carry = out.new_zeros(out.shape[1], hidden)
+    rows = []
+    for t in reversed(range(steps)):
+        _, r, z, n, hn = out[t].chunk(5, dim=1)
+        _, ur, uz, un, uhn = up[t].chunk(5, dim=1)
+        previous = h0 if t == 0 else out[t - 1, :, :hidden]
+        dh = up[t, :, :hidden] + carry
+        dn = (dh * (1 - z) + un) * (1 - n * n)
+        dr = (dn * hn + ur) * r * (1 - r)
+        dz = (dh * (previous - n) + uz) * z * (1 - z)
+        recurrent = torch.cat([dr, dz, dn * r + uhn], dim=1)
+        rows.append(torch.cat([recurrent, dn], dim=1))
+        carry = dh * z + recurrent @ w_hh
+    rows.reverse()
+    rows.append(torch.cat([carry, out.new_zeros(out.shape[1], 3 * hidden)], dim=1))
+    return torch.stack(rows)
+
 RECIPES = {
     "neg": lambda x, a: torch.neg(x[0]),
     "exp": lambda x, a: torch.exp(x[0]),
@@ -250,6 +290,8 @@ RECIPES = {
     "lstmCellBackward": lambda x, a: _lstm_cell_backward(x[0], x[1], x[2]),
     "lstm": lambda x, a: _lstm(*x),
     "lstmBackward": lambda x, a: _lstm_backward(*x),
+    "gru": lambda x, a: _gru(*x),
+    "gruBackward": lambda x, a: _gru_backward(*x),
     "layerNorm": lambda x, a: F.layer_norm(x[0], x[1].shape, x[1], x[2], eps=a.get("epsilon", 1e-5)),
     # Copies of the running statistics: torch updates them in place in training mode.
     "batchNorm": lambda x, a: F.batch_norm(x[0], x[1].detach().clone(), x[2].detach().clone(), x[3], x[4],

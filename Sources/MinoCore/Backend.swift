@@ -69,8 +69,8 @@ public enum FusedKernel: String, CaseIterable, Sendable {
     case gelu, silu, elu, leakyRelu, softplus
     /// One LSTM time step from its gate pre-activations, and its gradient (elementwise, one pass each).
     case lstmCell, lstmCellBackward
-    /// A whole LSTM layer over a sequence, and its backward pass through time (`Ops+Recurrent.swift`).
-    case lstm, lstmBackward
+    /// A whole LSTM or GRU layer over a sequence, and its backward pass through time (`Ops+Recurrent.swift`).
+    case lstm, lstmBackward, gru, gruBackward
 }
 
 /// An in-place optimizer update that a backend may run as one kernel.

@@ -21,6 +21,6 @@ extension Ops {
         conv2d, conv1d, convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d,
         flatten, embedding, layerNorm, batchNorm, lstmCell, lstmCellBackward,
         // Recurrent layers over a sequence (Ops+Recurrent.swift)
-        lstm, lstmBackward,
+        lstm, lstmBackward, gru, gruBackward,
     ]
 }

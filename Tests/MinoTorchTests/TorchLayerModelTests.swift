@@ -152,13 +152,17 @@ final class TorchLayerModelTests: XCTestCase {
         try check("LSTM", model, "nn.LSTM(5, 7, num_layers=2, batch_first=True)", input: try input([3, 4, 5], seed: 3))
     }
 
-    /// The same on blas, where each layer is the fused `lstm` kernel and its backward pass through time.
-    func testTwoLayerLSTMOnBLASMatchesPyTorch() throws {
+    /// The same on blas, where each layer is one fused kernel (`lstm`, `gru`) and so is its backward pass.
+    func testTwoLayerLSTMAndGRUOnBLASMatchPyTorch() throws {
         let blas = BLASBackend()
         let model = try LSTM(inputSize: 5, hiddenSize: 7, numLayers: 2, dtype: .float64,
                              generator: RandomGenerator(seed: 7), on: blas)
         let x = try Tensor.randn([6, 3, 5], dtype: .float64, generator: RandomGenerator(seed: 3), on: blas)
         try check("LSTM on blas", model, "nn.LSTM(5, 7, num_layers=2)", input: x)
+        let gru = try GRU(inputSize: 5, hiddenSize: 6, numLayers: 2, dtype: .float64, generator: RandomGenerator(seed: 8),
+                          on: blas)
+        let x2 = try Tensor.randn([6, 3, 5], dtype: .float64, generator: RandomGenerator(seed: 4), on: blas)
+        try check("GRU on blas", gru, "nn.GRU(5, 6, num_layers=2)", input: x2)
     }
 
     func testGRUAndRNNMatchPyTorch() throws {

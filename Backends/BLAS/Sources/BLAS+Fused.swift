@@ -35,7 +35,7 @@ enum BLASFused {
             return try BLASRecurrent.cell(inputs, T.self)
         case .lstmCellBackward:
             return try BLASRecurrent.cellBackward(inputs, T.self)
-        case .lstm, .lstmBackward:
+        case .lstm, .lstmBackward, .gru, .gruBackward:
             return try BLASRecurrent.sequence(kernel, inputs, T.self)
         case .convTranspose2d, .maxPool2d, .avgPool2d, .adaptiveAvgPool2d, .layerNorm, .batchNorm,
              .gelu, .silu, .elu, .leakyRelu, .softplus:

@@ -13,7 +13,7 @@ extension TorchBackend {
         -> (any BackendStorage)? {
         if inputs.contains(where: { $0.shape.elementCount == 0 }) { return nil }
         // The LSTM cell runs as its default from torch's elementwise ops (no single torch call).
-        if [.lstmCell, .lstmCellBackward, .lstm, .lstmBackward].contains(kernel) { return nil }
+        if [.lstmCell, .lstmCellBackward, .lstm, .lstmBackward, .gru, .gruBackward].contains(kernel) { return nil }
         let f = try function(runtime.fused[kernel], kernel.rawValue)
         let tensors = try inputs.map { try $0.torchTensor() }
         let op = kernel.rawValue
@@ -51,7 +51,7 @@ extension TorchBackend {
             let training = attributes.training
             return try tensor(op, f, [tensors[0], training ? nil : tensors[1], training ? nil : tensors[2], tensors[3],
                                       tensors[4], training, 0.0, attributes.epsilon])
-        case .lstmCell, .lstmCellBackward, .lstm, .lstmBackward:
+        case .lstmCell, .lstmCellBackward, .lstm, .lstmBackward, .gru, .gruBackward:
             return nil
         case .gelu, .silu:
             return try tensor(op, f, [tensors[0]])
