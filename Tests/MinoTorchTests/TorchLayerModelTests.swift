@@ -165,6 +165,20 @@ final class TorchLayerModelTests: XCTestCase {
         try check("GRU on blas", gru, "nn.GRU(5, 6, num_layers=2)", input: x2)
     }
 
+    /// On the torch backend the layers run as torch.lstm / torch.gru (plus the gates the backward
+    /// pass reads), with gradients from Mino's tape: the same numbers as nn.LSTM / nn.GRU.
+    func testLSTMAndGRUOnTheTorchBackendMatchPyTorch() throws {
+        let torch = try requireTorchBackend()
+        let lstm = try LSTM(inputSize: 5, hiddenSize: 7, numLayers: 2, dtype: .float64,
+                            generator: RandomGenerator(seed: 7), on: torch)
+        try check("LSTM on torch", lstm, "nn.LSTM(5, 7, num_layers=2)",
+                  input: try Tensor.randn([6, 3, 5], dtype: .float64, generator: RandomGenerator(seed: 3), on: torch))
+        let gru = try GRU(inputSize: 5, hiddenSize: 6, numLayers: 2, dtype: .float64, generator: RandomGenerator(seed: 8),
+                          on: torch)
+        try check("GRU on torch", gru, "nn.GRU(5, 6, num_layers=2)",
+                  input: try Tensor.randn([6, 3, 5], dtype: .float64, generator: RandomGenerator(seed: 4), on: torch))
+    }
+
     func testGRUAndRNNMatchPyTorch() throws {
         let gru = try GRU(inputSize: 5, hiddenSize: 6, dtype: .float64, generator: RandomGenerator(seed: 8),
                           on: reference)

@@ -13,7 +13,7 @@ extension TorchBackend {
         -> (any BackendStorage)? {
         if inputs.contains(where: { $0.shape.elementCount == 0 }) { return nil }
         // The LSTM cell runs as its default from torch's elementwise ops (no single torch call).
-        if [.lstmCell, .lstmCellBackward, .lstm, .lstmBackward, .gru, .gruBackward].contains(kernel) { return nil }
+        if kernel == .lstmCell || kernel == .lstmCellBackward { return nil }
         let f = try function(runtime.fused[kernel], kernel.rawValue)
         let tensors = try inputs.map { try $0.torchTensor() }
         let op = kernel.rawValue
@@ -51,8 +51,13 @@ extension TorchBackend {
             let training = attributes.training
             return try tensor(op, f, [tensors[0], training ? nil : tensors[1], training ? nil : tensors[2], tensors[3],
                                       tensors[4], training, 0.0, attributes.epsilon])
-        case .lstmCell, .lstmCellBackward, .lstm, .lstmBackward, .gru, .gruBackward:
+        case .lstmCell, .lstmCellBackward:
             return nil
+        case .lstm, .lstmBackward, .gru, .gruBackward:
+            // One helper call each (the layer's whole sequence, or its backward pass through time).
+            let arity = [FusedKernel.lstm: 7, .gru: 6][kernel] ?? 4
+            guard tensors.count == arity else { return nil }
+            return try tensor(op, f, tensors)
         case .gelu, .silu:
             return try tensor(op, f, [tensors[0]])
         case .elu, .leakyRelu, .softplus:

@@ -70,6 +70,8 @@ public enum TorchOpTable {
         .layerNorm: "F.layer_norm",               // (x, weight.shape, weight, bias, eps)
         .batchNorm: "F.batch_norm",               // training: no running stats (Mino updates its own)
         .gelu: "F.gelu", .silu: "F.silu", .elu: "F.elu", .leakyRelu: "F.leaky_relu", .softplus: "F.softplus",
+        // Recurrent layers: torch.lstm / torch.gru for h, then what the backward pass reads.
+        .lstm: "mino.lstm", .lstmBackward: "mino.lstm_backward", .gru: "mino.gru", .gruBackward: "mino.gru_backward",
     ]
 
     /// Host transfer, creation, in-place updates and diagnostics.
