@@ -132,6 +132,90 @@ def _conv2d_weight_backward(x, w, up, stride, padding, dilation, groups):
     return dw
 
 
+def _lstm(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
+    """Every step's [h c i f g o] [T N 6H] of one LSTM layer, step by step; the h column checked
+    against torch's own LSTM (torch.lstm, as nn.LSTM calls it)."""
+    h, c, rows = h0, c0, []
+    for t in range(x.shape[0]):
+        i, f, g, o = (x[t] @ w_ih.T + b_ih + h @ w_hh.T + b_hh).chunk(4, dim=1)
+        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+        c = f * c + i * g
+        h = o * torch.tanh(c)
+        rows.append(torch.cat([h, c, i, f, g, o], dim=1))
+    out = torch.stack(rows)
+    with torch.no_grad():
+        seq, _, last_c = torch.lstm(x, (h0[None], c0[None]), [w_ih, w_hh, b_ih, b_hh], True, 1, 0.0, False, False, False)
+    hidden = h0.shape[1]
+    if not (torch.allclose(seq, out[:, :, :hidden], rtol=1e-4, atol=1e-5)
+            and torch.allclose(last_c[0], out[-1, :, hidden:2 * hidden], rtol=1e-4, atol=1e-5)):
+        raise SystemExit("generate_golden.py: the lstm recipe disagrees with torch.lstm")
+    return out
+
+
+def _lstm_backward(w_hh, c0, out, up):
+    """[T+1 N 4H]: each step's gradient of the gate pre-activations, then [dh0 dc0 0 0], with the
+    activated gates read from lstm's output (the formulas of the op's default, in torch)."""
+    steps, hidden = out.shape[0], w_hh.shape[1]
+    dh_carry = out.new_zeros(out.shape[1], hidden)
+    dc_carry = dh_carry
+    rows = []
+    for t in reversed(range(steps)):
+        h_up, c_up, i_up, f_up, g_up, o_up = up[t].chunk(6, dim=1)
+        _, c, i, f, g, o = out[t].chunk(6, dim=1)
+        previous_c = c0 if t == 0 else out[t - 1, :, hidden:2 * hidden]
+        tc = torch.tanh(c)
+        dh = h_up + dh_carry
+        total = c_up + dc_carry + dh * o * (1 - tc * tc)
+        d = torch.cat([(total * g + i_up) * i * (1 - i), (total * previous_c + f_up) * f * (1 - f),
+                       (total * i + g_up) * (1 - g * g), (dh * tc + o_up) * o * (1 - o)], dim=1)
+        rows.append(d)
+        dh_carry = d @ w_hh
+        dc_carry = total * f
+    rows.reverse()
+    rows.append(torch.cat([dh_carry, dc_carry, out.new_zeros(out.shape[1], 2 * hidden)], dim=1))
+    return torch.stack(rows)
+
+
+def _gru(x, w_ih, w_hh, b_ih, b_hh, h0):
+    """Every step's [h r z n hn] [T N 5H] of one GRU layer (gates r z n, b_hn inside the reset
+    product), step by step; the h column checked against torch's own GRU (torch.gru)."""
+    h, rows = h0, []
+    for t in range(x.shape[0]):
+        ir, iz, i_n = (x[t] @ w_ih.T + b_ih).chunk(3, dim=1)
+        hr, hz, hn = (h @ w_hh.T + b_hh).chunk(3, dim=1)
+        r, z = torch.sigmoid(ir + hr), torch.sigmoid(iz + hz)
+        n = torch.tanh(i_n + r * hn)
+        h = (1 - z) * n + z * h
+        rows.append(torch.cat([h, r, z, n, hn], dim=1))
+    out = torch.stack(rows)
+    with torch.no_grad():
+        seq, _ = torch.gru(x, h0[None], [w_ih, w_hh, b_ih, b_hh], True, 1, 0.0, False, False, False)
+    if not torch.allclose(seq, out[:, :, :h0.shape[1]], rtol=1e-4, atol=1e-5):
+        raise SystemExit("generate_golden.py: the gru recipe disagrees with torch.gru")
+    return out
+
+
+def _gru_backward(w_hh, h0, out, up):
+    """[T+1 N 4H]: each step's [dr dz dhn dn] (pre-activations of r, z, n; hn), then [dh0 0 0 0]."""
+    steps, hidden = out.shape[0], w_hh.shape[1]
+    carry = out.new_zeros(out.shape[1], hidden)
+    rows = []
+    for t in reversed(range(steps)):
+        _, r, z, n, hn = out[t].chunk(5, dim=1)
+        _, ur, uz, un, uhn = up[t].chunk(5, dim=1)
+        previous = h0 if t == 0 else out[t - 1, :, :hidden]
+        dh = up[t, :, :hidden] + carry
+        dn = (dh * (1 - z) + un) * (1 - n * n)
+        dr = (dn * hn + ur) * r * (1 - r)
+        dz = (dh * (previous - n) + uz) * z * (1 - z)
+        recurrent = torch.cat([dr, dz, dn * r + uhn], dim=1)
+        rows.append(torch.cat([recurrent, dn], dim=1))
+        carry = dh * z + recurrent @ w_hh
+    rows.reverse()
+    rows.append(torch.cat([carry, out.new_zeros(out.shape[1], 3 * hidden)], dim=1))
+    return torch.stack(rows)
+
+
 # The special cases, in one place: the `mino.<f>` names a TorchCall may use (the
 # torch backend's helper module defines the same names, Backends/Torch/Backend/
 # TorchHelperSource.swift), each computed here with plain differentiable torch ops.
@@ -164,6 +248,10 @@ MINO_HELPERS = {
         lambda t: F.layer_norm(t, w.shape, w, None, eps=eps), x, up),
     "batch_norm_backward": lambda x, w, up, eps: _input_gradient(
         lambda t: F.batch_norm(t, None, None, w, None, training=True, eps=eps), x, up),
+    "lstm": _lstm,
+    "lstm_backward": _lstm_backward,
+    "gru": _gru,
+    "gru_backward": _gru_backward,
 }
 
 # torch functions that take no Python number: a number input becomes a 0-d tensor of

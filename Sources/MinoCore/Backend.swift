@@ -75,6 +75,8 @@ public enum FusedKernel: String, CaseIterable, Sendable {
     case conv2dWeightBackward
     /// The input gradients of `layerNorm` and of `batchNorm` in training (input, weight, output gradient).
     case layerNormBackward, batchNormBackward
+    /// A whole LSTM or GRU layer over a sequence, and its backward pass through time (`Ops+Recurrent.swift`).
+    case lstm, lstmBackward, gru, gruBackward
 }
 
 /// An in-place optimizer update that a backend may run as one kernel.

@@ -90,7 +90,8 @@ public enum AttributeSchema: Sendable, Hashable {
     /// `epsilon`, and for batch norm `training` (`layerNorm`, `batchNorm`).
     case normalization
     /// No attributes: the inputs of one recurrent step, gates `[N 4H]` and state `[N H]`
-    /// (`lstmCell`, `lstmCellBackward`); samplers draw those shapes.
+    /// (`lstmCell`, `lstmCellBackward`), or of a layer over a sequence (`lstm`, `lstmBackward`);
+    /// samplers draw those shapes by arity.
     case recurrentCell
 }
 

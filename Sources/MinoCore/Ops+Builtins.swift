@@ -21,5 +21,7 @@ extension Ops {
         conv2d, conv1d, convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d,
         flatten, embedding, layerNorm, batchNorm, lstmCell, lstmCellBackward, maxPool2dBackward,
         conv2dWeightBackward, layerNormBackward, batchNormBackward,
+        // Recurrent layers over a sequence (Ops+Recurrent.swift)
+        lstm, lstmBackward, gru, gruBackward,
     ]
 }

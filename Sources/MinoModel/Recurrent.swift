@@ -42,7 +42,8 @@ public struct RecurrentState {
 ///
 /// Input `[T N input]` (`[N T input]` with `batchFirst`); output `[T N hidden]`
 /// (or `[N T hidden]`) from the last layer, and the final state of every layer.
-/// The input projection of all time steps is one product per layer.
+/// The input projection of all time steps is one product per layer; an LSTM
+/// and GRU layer is one op (``Ops/lstm``, ``Ops/gru``), which a backend may run as one kernel.
 public final class Recurrent: Module {
     public let mode: RecurrentMode
     public let inputSize: Int
@@ -133,38 +134,49 @@ public final class Recurrent: Module {
         var finalH: [Tensor] = [], finalC: [Tensor] = []
         let hidden = hiddenSize
         for (i, l) in layers.enumerated() {
+            var h = try h0.narrow(axis: 0, start: i, length: 1).reshape([batch, hidden])
+            let c = try c0?.narrow(axis: 0, start: i, length: 1).reshape([batch, hidden])
+            func bias(_ b: Tensor?) throws -> Tensor {
+                try b ?? Tensor.zeros([mode.gates * hidden], dtype: x.dtype, on: x.backend)
+            }
+            if mode == .lstm, let c {
+                // The whole layer as one op (one kernel on blas): every step's [h c i f g o].
+                let all = try Dispatch.apply(Ops.lstm, [sequence, l.weightIH, l.weightHH, try bias(l.biasIH),
+                                                        try bias(l.biasHH), h, c])
+                let last = try all.narrow(axis: 0, start: steps - 1, length: 1).reshape([batch, 6 * hidden])
+                sequence = try all.narrow(axis: 2, start: 0, length: hidden)
+                finalH.append(try last.narrow(axis: 1, start: 0, length: hidden))
+                finalC.append(try last.narrow(axis: 1, start: hidden, length: hidden))
+                continue
+            }
+            if mode == .gru {
+                // Likewise: every step's [h r z n hn].
+                let all = try Dispatch.apply(Ops.gru, [sequence, l.weightIH, l.weightHH, try bias(l.biasIH),
+                                                       try bias(l.biasHH), h])
+                sequence = try all.narrow(axis: 2, start: 0, length: hidden)
+                finalH.append(try all.narrow(axis: 0, start: steps - 1, length: 1).reshape([batch, 5 * hidden])
+                    .narrow(axis: 1, start: 0, length: hidden))
+                continue
+            }
             // The input projection of every step at once: [T N gates·hidden].
             let projected = try l.biasIH.map { try sequence.linear(l.weightIH, $0) } ?? sequence.linear(l.weightIH)
-            var h = try h0.narrow(axis: 0, start: i, length: 1).reshape([batch, hidden])
-            var c = try c0?.narrow(axis: 0, start: i, length: 1).reshape([batch, hidden])
             var outputs: [Tensor] = []
             outputs.reserveCapacity(steps)
             for t in 0..<steps {
                 let xi = try projected.narrow(axis: 0, start: t, length: 1).reshape([batch, mode.gates * hidden])
                 let hh = try l.biasHH.map { try h.linear(l.weightHH, $0) } ?? h.linear(l.weightHH)
-                func gate(_ t: Tensor, _ k: Int) throws -> Tensor { try t.narrow(axis: 1, start: k * hidden, length: hidden) }
                 switch mode {
                 case .rnnTanh:
                     h = try (xi + hh).tanh()
                 case .rnnRelu:
                     h = try (xi + hh).relu()
-                case .lstm:
-                    // One op for the step's elementwise work (fused on blas), [h' c'].
-                    let both = try Dispatch.apply(Ops.lstmCell, [xi + hh, c ?? zeros])
-                    h = try both.narrow(axis: 1, start: 0, length: hidden)
-                    c = try both.narrow(axis: 1, start: hidden, length: hidden)
-                case .gru:
-                    let r = try (gate(xi, 0) + gate(hh, 0)).sigmoid()
-                    let z = try (gate(xi, 1) + gate(hh, 1)).sigmoid()
-                    let n = try (gate(xi, 2) + r * gate(hh, 2)).tanh()
-                    // (1 − z)·n + z·h = n + z·(h − n)
-                    h = try n + z * (h - n)
+                case .lstm, .gru:
+                    break  // whole-layer ops, above
                 }
                 outputs.append(h)
             }
             sequence = try Tensor.stack(outputs, axis: 0)
             finalH.append(h)
-            if let c { finalC.append(c) }
         }
         let output = batchFirst ? try sequence.transposed(0, 1) : sequence
         let final = RecurrentState(h: try Tensor.stack(finalH, axis: 0),

@@ -1,3 +1,4 @@
+import Mino
 import MinoCore
 import MinoModel
 import MinoPython
@@ -157,6 +158,33 @@ final class TorchLayerModelTests: XCTestCase {
                        ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
                         "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1"])
         try check("LSTM", model, "nn.LSTM(5, 7, num_layers=2, batch_first=True)", input: try input([3, 4, 5], seed: 3))
+    }
+
+    /// The same on blas, where each layer is one fused kernel (`lstm`, `gru`) and so is its backward pass.
+    func testTwoLayerLSTMAndGRUOnBLASMatchPyTorch() throws {
+        let blas = BLASBackend()
+        let model = try LSTM(inputSize: 5, hiddenSize: 7, numLayers: 2, dtype: .float64,
+                             generator: RandomGenerator(seed: 7), on: blas)
+        let x = try Tensor.randn([6, 3, 5], dtype: .float64, generator: RandomGenerator(seed: 3), on: blas)
+        try check("LSTM on blas", model, "nn.LSTM(5, 7, num_layers=2)", input: x)
+        let gru = try GRU(inputSize: 5, hiddenSize: 6, numLayers: 2, dtype: .float64, generator: RandomGenerator(seed: 8),
+                          on: blas)
+        let x2 = try Tensor.randn([6, 3, 5], dtype: .float64, generator: RandomGenerator(seed: 4), on: blas)
+        try check("GRU on blas", gru, "nn.GRU(5, 6, num_layers=2)", input: x2)
+    }
+
+    /// On the torch backend the layers run as torch.lstm / torch.gru (plus the gates the backward
+    /// pass reads), with gradients from Mino's tape: the same numbers as nn.LSTM / nn.GRU.
+    func testLSTMAndGRUOnTheTorchBackendMatchPyTorch() throws {
+        let torch = try requireTorchBackend()
+        let lstm = try LSTM(inputSize: 5, hiddenSize: 7, numLayers: 2, dtype: .float64,
+                            generator: RandomGenerator(seed: 7), on: torch)
+        try check("LSTM on torch", lstm, "nn.LSTM(5, 7, num_layers=2)",
+                  input: try Tensor.randn([6, 3, 5], dtype: .float64, generator: RandomGenerator(seed: 3), on: torch))
+        let gru = try GRU(inputSize: 5, hiddenSize: 6, numLayers: 2, dtype: .float64, generator: RandomGenerator(seed: 8),
+                          on: torch)
+        try check("GRU on torch", gru, "nn.GRU(5, 6, num_layers=2)",
+                  input: try Tensor.randn([6, 3, 5], dtype: .float64, generator: RandomGenerator(seed: 4), on: torch))
     }
 
     func testGRUAndRNNMatchPyTorch() throws {

@@ -154,6 +154,21 @@ final class TorchSemanticsTests: XCTestCase {
         let imageUpstream = try Tensor.randn(image.shape, dtype: .float64, generator: g, on: torch)
         cases.append((.layerNormBackward, [image, normWeight, imageUpstream], eps, Ops.layerNormBackward))
         cases.append((.batchNormBackward, [image, channelWeight, imageUpstream], training, Ops.batchNormBackward))
+        // Recurrent layers over a sequence (torch.lstm / torch.gru inside), and their backward passes.
+        let (steps, batch, features, hidden) = (5, 3, 4, 3)
+        func randn(_ dims: [Int]) throws -> Tensor {
+            try Tensor.randn(Shape(dims), dtype: .float64, generator: g, on: torch)
+        }
+        let sequence = try randn([steps, batch, features])
+        for (gates, kernel, backward, op, opBackward) in [(4, FusedKernel.lstm, FusedKernel.lstmBackward, Ops.lstm, Ops.lstmBackward),
+                                                          (3, .gru, .gruBackward, Ops.gru, Ops.gruBackward)] {
+            let (wih, whh) = (try randn([gates * hidden, features]), try randn([gates * hidden, hidden]))
+            let (bih, bhh, h0) = (try randn([gates * hidden]), try randn([gates * hidden]), try randn([batch, hidden]))
+            let layer = [sequence, wih, whh, bih, bhh, h0] + (gates == 4 ? [try randn([batch, hidden])] : [])
+            cases.append((kernel, layer, .none, op))
+            let out = try withoutGradients { try Dispatch.apply(op, layer) }
+            cases.append((backward, [whh, layer[layer.count - 1], out, try randn(out.shape.dims)], .none, opBackward))
+        }
         XCTAssertEqual(Set(cases.map(\.0)), Set(FusedKernel.allCases))
         for (kernel, inputs, attributes, op) in cases {
             var normalized = attributes

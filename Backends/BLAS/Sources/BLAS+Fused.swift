@@ -51,6 +51,8 @@ enum BLASFused {
             return try BLASNormalization.layerNormBackward(inputs, epsilon: a.epsilon, T.self)
         case .batchNormBackward:
             return try BLASNormalization.batchNormBackward(inputs, epsilon: a.epsilon, T.self)
+        case .lstm, .lstmBackward, .gru, .gruBackward:
+            return try BLASRecurrent.sequence(kernel, inputs, T.self)
         case .avgPool2d, .adaptiveAvgPool2d, .gelu, .silu, .elu, .leakyRelu, .softplus:
             return nil  // the defaults from primitives
         case .mean:

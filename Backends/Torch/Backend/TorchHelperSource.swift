@@ -238,6 +238,80 @@ def batch_norm_backward(x, weight, upstream, eps):
     return _input_gradient(lambda t: F.batch_norm(t, None, None, weight, None, True, 0.0, eps), x, upstream)
 
 
+# --- Recurrent layers over a sequence --------------------------------------
+# Mino's lstm and gru ops give every step's state and what their backward
+# pass reads; h comes from torch's own layer (torch.lstm / torch.gru, as
+# nn.LSTM and nn.GRU call them), the gates from two products over every step.
+
+def _previous(h0, seq):
+    return torch.cat([h0[None], seq[:-1]])
+
+
+def lstm(x, w_ih, w_hh, b_ih, b_hh, h0, c0):
+    """Every step's [h c i f g o] [T N 6H]; c by its recurrence c' = f*c + i*g."""
+    seq, _, _ = torch.lstm(x, (h0[None], c0[None]), [w_ih, w_hh, b_ih, b_hh], True, 1, 0.0, False, False, False)
+    pre = F.linear(x, w_ih, b_ih) + F.linear(_previous(h0, seq), w_hh, b_hh)
+    i, f, g, o = pre.chunk(4, dim=2)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    ig = i * g
+    c = torch.empty_like(seq)
+    state = c0
+    for t in range(x.shape[0]):
+        state = torch.addcmul(ig[t], f[t], state, out=c[t])
+    return torch.cat([seq, c, i, f, g, o], dim=2)
+
+
+def lstm_backward(w_hh, c0, out, up):
+    """[T+1 N 4H]: each step's d(gate pre-activations), then [dh0 dc0 0 0]."""
+    steps, hidden = out.shape[0], w_hh.shape[1]
+    dh_carry = out.new_zeros(out.shape[1], hidden)
+    dc_carry = dh_carry
+    result = out.new_empty(steps + 1, out.shape[1], 4 * hidden)
+    for t in reversed(range(steps)):
+        h_up, c_up, i_up, f_up, g_up, o_up = up[t].chunk(6, dim=1)
+        _, c, i, f, g, o = out[t].chunk(6, dim=1)
+        previous_c = c0 if t == 0 else out[t - 1, :, hidden:2 * hidden]
+        tc = torch.tanh(c)
+        dh = h_up + dh_carry
+        total = c_up + dc_carry + dh * o * (1 - tc * tc)
+        d = result[t]
+        torch.cat([(total * g + i_up) * i * (1 - i), (total * previous_c + f_up) * f * (1 - f),
+                   (total * i + g_up) * (1 - g * g), (dh * tc + o_up) * o * (1 - o)], dim=1, out=d)
+        dh_carry = d @ w_hh
+        dc_carry = total * f
+    torch.cat([dh_carry, dc_carry, out.new_zeros(out.shape[1], 2 * hidden)], dim=1, out=result[steps])
+    return result
+
+
+def gru(x, w_ih, w_hh, b_ih, b_hh, h0):
+    """Every step's [h r z n hn] [T N 5H] (gates r z n, b_hn inside the reset product)."""
+    seq, _ = torch.gru(x, h0[None], [w_ih, w_hh, b_ih, b_hh], True, 1, 0.0, False, False, False)
+    ir, iz, i_n = F.linear(x, w_ih, b_ih).chunk(3, dim=2)
+    hr, hz, hn = F.linear(_previous(h0, seq), w_hh, b_hh).chunk(3, dim=2)
+    r = torch.sigmoid(ir + hr)
+    return torch.cat([seq, r, torch.sigmoid(iz + hz), torch.tanh(i_n + r * hn), hn], dim=2)
+
+
+def gru_backward(w_hh, h0, out, up):
+    """[T+1 N 4H]: each step's [dr dz dhn dn] (pre-activations of r, z, n; hn), then [dh0 0 0 0]."""
+    steps, hidden = out.shape[0], w_hh.shape[1]
+    carry = out.new_zeros(out.shape[1], hidden)
+    result = out.new_empty(steps + 1, out.shape[1], 4 * hidden)
+    for t in reversed(range(steps)):
+        _, r, z, n, hn = out[t].chunk(5, dim=1)
+        h_up, ur, uz, un, uhn = up[t].chunk(5, dim=1)
+        previous = h0 if t == 0 else out[t - 1, :, :hidden]
+        dh = h_up + carry
+        dn = (dh * (1 - z) + un) * (1 - n * n)
+        dr = (dn * hn + ur) * r * (1 - r)
+        dz = (dh * (previous - n) + uz) * z * (1 - z)
+        d = result[t]
+        torch.cat([dr, dz, dn * r + uhn, dn], dim=1, out=d)
+        carry = dh * z + d[:, :3 * hidden] @ w_hh
+    torch.cat([carry, out.new_zeros(out.shape[1], 3 * hidden)], dim=1, out=result[steps])
+    return result
+
+
 # --- In-place updates ------------------------------------------------------
 # Tensors never require grad, so torch records nothing and no no_grad() is
 # needed. Swift has checked shapes and dtypes. Each returns False (Mino then

@@ -40,6 +40,28 @@ enum ShapePools {
                 [[2, 3, 5, 5], [4, 3, 3, 3], [2, 4, 3, 3]], [[2, 3, 5, 5], [4, 3, 3, 3], [2, 4, 5, 5]],
                 [[2, 3, 5, 5], [4, 3, 3, 3], [2, 4, 2, 2]], [[1, 4, 6, 5], [6, 2, 3, 2], [1, 6, 6, 6]],
             ]
+        case .recurrentCell where arity == 7 || arity == 6 || arity == 4:
+            // lstm: x [T N I], weight_ih [4H I], weight_hh [4H H], bias_ih, bias_hh [4H], h0, c0 [N H];
+            // gru: the same with 3H and no c0. Their backward ops: weight_hh, c0 (h0) and the output and
+            // its gradient ([T N 6H], [T N 5H]); each op keeps the tuples its rule accepts. Then
+            // mismatches (hidden states of the wrong size, a wrong input width, an empty sequence).
+            let gates = arity == 6 ? 3 : 4
+            func layer(_ t: Int, _ n: Int, _ i: Int, _ h: Int, h0: [Int]? = nil, c0: [Int]? = nil, wih: [Int]? = nil) -> [Shape] {
+                let g = gates * h
+                return [[t, n, i], Shape(wih ?? [g, i]), [g, h], [g], [g], Shape(h0 ?? [n, h])]
+                    + (gates == 4 ? [Shape(c0 ?? [n, h])] : [])
+            }
+            let layers = [layer(3, 2, 3, 2), layer(1, 1, 2, 3), layer(4, 3, 1, 1),
+                          layer(3, 2, 3, 2, h0: [2, 3]), layer(3, 2, 3, 2, c0: [3, 2]), layer(3, 2, 3, 2, wih: [4 * gates, 2]),
+                          layer(0, 2, 3, 2)]
+            guard arity == 4 else { return layers }
+            // weight_hh [gH H], the state [N H], output and gradient [T N (g+2)H] (lstm: g 4, gru: g 3).
+            func backward(_ s: [Shape], gates g: Int) -> [Shape] {
+                let h = s[2][1], out = Shape([s[0][0], s[0][1], (g + 2) * h])
+                return [[g * h, h], s[5], out, out]
+            }
+            return layers.map { backward($0, gates: 4) } + layers.map { backward($0, gates: 3) }
+                + [[[8, 2], [2, 2], [3, 2, 12], [3, 2, 6]], [[6, 2], [2, 2], [3, 2, 10], [3, 2, 5]]]
         case .recurrentCell:
             // Gates [N 4H], state [N H] (and ∂[h c] [N 2H]); then mismatches.
             let steps: [[Shape]] = [[[3, 8], [3, 2]], [[2, 12], [2, 3]], [[1, 4], [1, 1]], [[3, 8], [3, 3]], [[3, 8], [2, 2]]]
