@@ -224,8 +224,11 @@ def max_pool2d_backward(x, upstream, kernel, stride, padding):
 
 
 def conv2d_weight_backward(x, weight, upstream, stride, padding, dilation, groups):
-    """d weight of F.conv2d (the weight gives its shape)."""
-    return _input_gradient(lambda w: F.conv2d(x, w, None, stride, padding, dilation, groups), weight, upstream)
+    """d weight of F.conv2d (the weight gives its shape): aten's convolution_backward asked for
+    the weight's gradient alone, so the forward is not run again."""
+    _, dw, _ = torch.ops.aten.convolution_backward(upstream, x, weight, None, list(stride), list(padding),
+                                                    list(dilation), False, [0, 0], groups, [False, True, False])
+    return dw
 
 
 def layer_norm_backward(x, weight, upstream, eps):
