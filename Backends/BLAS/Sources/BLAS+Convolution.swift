@@ -121,41 +121,54 @@ enum BLASConvolution {
                                          into po: UnsafeMutablePointer<T>, _: T.Type) throws {
         let g = plan.g
         let (k, og, wd, ho, wo) = (plan.k, plan.og, g.width, g.outHeight, g.outWidth)
-        let lw = ho * wd
-        let planeSize = g.height * wd
-        let nb = Swift.max(1, Swift.min(g.batch, blockBytes / Swift.max(k * lw * MemoryLayout<T>.stride, 1)))
-        let (m32, k32) = (try BLASMatMul.int32(og, "dimension"), try BLASMatMul.int32(k, "dimension"))
-        let (colBlock, colSize) = CPUBufferCache.shared.take(nb * k * lw * MemoryLayout<T>.stride)
-        let (productBlock, productSize) = CPUBufferCache.shared.take(nb * og * lw * MemoryLayout<T>.stride)
+        let m32 = try BLASMatMul.int32(og, "dimension"), k32 = try BLASMatMul.int32(k, "dimension")
+        try forEachWideBlock(px, plan, T.self) { gi, s0, count, lw, cols, product in
+            let width = count * lw
+            let n32 = try BLASMatMul.int32(width, "dimension")
+            T.gemm(transA: false, transB: false, m: m32, n: n32, k: k32, alpha: 1, a: pw + gi * og * k, lda: k32,
+                   b: cols, ldb: n32, beta: 0, c: product, ldc: n32)
+            for s in s0..<(s0 + count) {
+                for o in 0..<og {
+                    let channel = gi * og + o
+                    let v = pb[channel * sb]
+                    let src = product + o * width + (s - s0) * lw
+                    let dst = po + (s * g.outChannels + channel) * ho * wo
+                    for y in 0..<ho {
+                        let from = src + y * wd, to = dst + y * wo
+                        for xx in 0..<wo { to[xx] = from[xx] + v }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs `body` for each group `gi` and block of `count` samples from `s0` (as many as fit
+    /// ``blockBytes``), with the block's wide columns already written to `cols`
+    /// `[K count·Ho·W]` (``wideColumns``) and a scratch buffer of `[O/g count·Ho·W]` elements;
+    /// `lw` is `Ho·W`, one sample's width. Both buffers come from the cache, taken once.
+    static func forEachWideBlock<T: BLASFloat>(
+        _ px: UnsafeMutablePointer<T>, _ plan: Plan, _: T.Type,
+        _ body: (_ gi: Int, _ s0: Int, _ count: Int, _ lw: Int, _ cols: UnsafeMutablePointer<T>,
+                 _ scratch: UnsafeMutablePointer<T>) throws -> Void) throws {
+        let g = plan.g
+        let lw = g.outHeight * g.width, planeSize = g.height * g.width
+        let nb = Swift.max(1, Swift.min(g.batch, blockBytes / Swift.max(plan.k * lw * MemoryLayout<T>.stride, 1)))
+        let (colBlock, colSize) = CPUBufferCache.shared.take(nb * plan.k * lw * MemoryLayout<T>.stride)
+        let (scratchBlock, scratchSize) = CPUBufferCache.shared.take(nb * plan.og * lw * MemoryLayout<T>.stride)
         defer {
             CPUBufferCache.shared.give(colBlock, size: colSize)
-            CPUBufferCache.shared.give(productBlock, size: productSize)
+            CPUBufferCache.shared.give(scratchBlock, size: scratchSize)
         }
-        let cols = colBlock.assumingMemoryBound(to: T.self), product = productBlock.assumingMemoryBound(to: T.self)
+        let cols = colBlock.assumingMemoryBound(to: T.self), scratch = scratchBlock.assumingMemoryBound(to: T.self)
         for gi in 0..<g.groups {
             var s0 = 0
             while s0 < g.batch {
                 let count = Swift.min(nb, g.batch - s0)
-                let width = count * lw
                 for s in s0..<(s0 + count) {
                     wideColumns(of: px + (s * g.channels + gi * plan.cg) * planeSize, plan,
-                                into: cols + (s - s0) * lw, rowStride: width)
+                                into: cols + (s - s0) * lw, rowStride: count * lw)
                 }
-                let n32 = try BLASMatMul.int32(width, "dimension")
-                T.gemm(transA: false, transB: false, m: m32, n: n32, k: k32, alpha: 1, a: pw + gi * og * k, lda: k32,
-                       b: cols, ldb: n32, beta: 0, c: product, ldc: n32)
-                for s in s0..<(s0 + count) {
-                    for o in 0..<og {
-                        let channel = gi * og + o
-                        let v = pb[channel * sb]
-                        let src = product + o * width + (s - s0) * lw
-                        let dst = po + (s * g.outChannels + channel) * ho * wo
-                        for y in 0..<ho {
-                            let from = src + y * wd, to = dst + y * wo
-                            for xx in 0..<wo { to[xx] = from[xx] + v }
-                        }
-                    }
-                }
+                try body(gi, s0, count, lw, cols, scratch)
                 s0 += count
             }
         }
@@ -238,39 +251,23 @@ enum BLASConvolution {
                                                  _ plan: Plan, into po: UnsafeMutablePointer<T>, _: T.Type) throws {
         let g = plan.g
         let (k, og, wd, ho, wo) = (plan.k, plan.og, g.width, g.outHeight, g.outWidth)
-        let lw = ho * wd, planeSize = g.height * wd
-        let nb = Swift.max(1, Swift.min(g.batch, blockBytes / Swift.max(k * lw * MemoryLayout<T>.stride, 1)))
         let (m32, n32) = (try BLASMatMul.int32(og, "dimension"), try BLASMatMul.int32(k, "dimension"))
-        let (colBlock, colSize) = CPUBufferCache.shared.take(nb * k * lw * MemoryLayout<T>.stride)
-        let (upBlock, upSize) = CPUBufferCache.shared.take(nb * og * lw * MemoryLayout<T>.stride)
-        defer {
-            CPUBufferCache.shared.give(colBlock, size: colSize)
-            CPUBufferCache.shared.give(upBlock, size: upSize)
-        }
-        let cols = colBlock.assumingMemoryBound(to: T.self), wide = upBlock.assumingMemoryBound(to: T.self)
-        for gi in 0..<g.groups {
-            var s0 = 0
-            while s0 < g.batch {
-                let count = Swift.min(nb, g.batch - s0)
-                let width = count * lw
-                for s in s0..<(s0 + count) {
-                    wideColumns(of: px + (s * g.channels + gi * plan.cg) * planeSize, plan,
-                                into: cols + (s - s0) * lw, rowStride: width)
-                    for o in 0..<og {
-                        let src = pu + (s * g.outChannels + gi * og + o) * ho * wo
-                        let dst = wide + o * width + (s - s0) * lw
-                        for y in 0..<ho {
-                            let from = src + y * wo, to = dst + y * wd
-                            for xx in 0..<wo { to[xx] = from[xx] }
-                            for xx in wo..<wd { to[xx] = 0 }
-                        }
+        try forEachWideBlock(px, plan, T.self) { gi, s0, count, lw, cols, wide in
+            let width = count * lw
+            for s in s0..<(s0 + count) {
+                for o in 0..<og {
+                    let src = pu + (s * g.outChannels + gi * og + o) * ho * wo
+                    let dst = wide + o * width + (s - s0) * lw
+                    for y in 0..<ho {
+                        let from = src + y * wo, to = dst + y * wd
+                        for xx in 0..<wo { to[xx] = from[xx] }
+                        for xx in wo..<wd { to[xx] = 0 }
                     }
                 }
-                let k32 = try BLASMatMul.int32(width, "dimension")
-                T.gemm(transA: false, transB: true, m: m32, n: n32, k: k32, alpha: 1, a: wide, lda: k32,
-                       b: cols, ldb: k32, beta: s0 == 0 ? 0 : 1, c: po + gi * og * k, ldc: n32)
-                s0 += count
             }
+            let k32 = try BLASMatMul.int32(width, "dimension")
+            T.gemm(transA: false, transB: true, m: m32, n: n32, k: k32, alpha: 1, a: wide, lda: k32,
+                   b: cols, ldb: k32, beta: s0 == 0 ? 0 : 1, c: po + gi * og * k, ldc: n32)
         }
     }
 
