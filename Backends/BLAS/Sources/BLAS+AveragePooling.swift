@@ -88,6 +88,11 @@ enum BLASAveragePooling {
                                              kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), scale: T,
                                              into out: UnsafeMutablePointer<T>, outHeight ho: Int, outWidth wo: Int) {
         let (kh, kw) = kernel, (sh, sw) = stride, (ph, pw) = padding
+        if kh == h && kw == wd && ph == 0 && pw == 0 {
+            // One window, the whole plane (global pooling): a contiguous sum per plane.
+            for p in 0..<planes { out[p] = T(BLASReduce.contiguousSum(x + p * h * wd, h * wd)) * scale }
+            return
+        }
         // The row buffer with `pw` zeros each side: every window's columns lie inside it.
         let length = wd + 2 * pw
         let (block, capacity) = CPUBufferCache.shared.take(length * MemoryLayout<T>.stride)
@@ -118,10 +123,22 @@ enum BLASAveragePooling {
             row.update(repeating: 0, count: width)
             return
         }
-        row.update(from: plane + first * width, count: width)
-        for r in rows.dropFirst() {
-            let source = plane + r * width
-            for c in 0..<width { row[c] += source[c] }
+        let a = plane + first * width
+        // Two or three rows (the common kernels) in one pass; more, added one row at a time.
+        switch rows.count {
+        case 1: row.update(from: a, count: width)
+        case 2:
+            let b = a + width
+            for c in 0..<width { row[c] = a[c] + b[c] }
+        case 3:
+            let b = a + width, d = b + width
+            for c in 0..<width { row[c] = a[c] + b[c] + d[c] }
+        default:
+            row.update(from: a, count: width)
+            for r in rows.dropFirst() {
+                let source = plane + r * width
+                for c in 0..<width { row[c] += source[c] }
+            }
         }
     }
 
@@ -129,11 +146,19 @@ enum BLASAveragePooling {
     @inline(__always)
     static func sumColumns<T: BLASFloat>(_ row: UnsafeMutablePointer<T>, stride: Int, kernel: Int, count: Int,
                                          scale: T, into out: UnsafeMutablePointer<T>) {
-        for j in 0..<count { out[j] = row[j &* stride] }
-        for k in 1..<Swift.max(kernel, 1) {
-            let shifted = row + k
-            for j in 0..<count { out[j] += shifted[j &* stride] }
+        // Kernels of two or three columns (the common ones) in one pass; more, a pass per column.
+        switch kernel {
+        case 2:
+            for j in 0..<count { out[j] = (row[j &* stride] + row[j &* stride &+ 1]) * scale }
+        case 3:
+            for j in 0..<count { out[j] = (row[j &* stride] + row[j &* stride &+ 1] + row[j &* stride &+ 2]) * scale }
+        default:
+            for j in 0..<count { out[j] = row[j &* stride] }
+            for k in 1..<Swift.max(kernel, 1) {
+                let shifted = row + k
+                for j in 0..<count { out[j] += shifted[j &* stride] }
+            }
+            for j in 0..<count { out[j] *= scale }
         }
-        for j in 0..<count { out[j] *= scale }
     }
 }
