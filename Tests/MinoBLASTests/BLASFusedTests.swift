@@ -148,6 +148,79 @@ final class BLASFusedTests: XCTestCase {
         }
     }
 
+    /// Average pooling over every kernel 1…4 (square and not), stride 1…3 and padding 0…kernel/2
+    /// on odd, even and small planes, against the composite (zero padding counted in the divisor):
+    /// each takes the fused path, and a transposed (non-contiguous) input gives the same means.
+    func testAvgPoolMatchesTheCompositeOverGeometries() throws {
+        for dtype in [DType.float32, .float64] {
+            let g = RandomGenerator(seed: 12)
+            for shape in [[2, 3, 7, 9], [1, 2, 5, 4], [3, 1, 8, 8], [1, 1, 1, 3], [2, 3, 3, 3]] as [Shape] {
+                let x = try Tensor.randn(shape, dtype: dtype, generator: g, on: blas)
+                // The same values through a view: the last two axes of a transposed copy, swapped back.
+                let view = try Tensor.randn([shape[0], shape[1], shape[3], shape[2]], dtype: dtype, generator: g,
+                                            on: blas).transposed()
+                for kernel in [[1], [2], [3], [4], [3, 2], [1, 4], [2, 3]] {
+                    for stride in 1...3 {
+                        for ph in 0...(kernel[0] / 2) {
+                            for pw in 0...(kernel.last! / 2) {
+                                let kh = kernel[0], kw = kernel.last!
+                                guard shape[2] + 2 * ph >= kh, shape[3] + 2 * pw >= kw else { continue }
+                                var a = OpAttributes()
+                                a.window = Window(kernel: kernel, stride: [stride], padding: [ph, pw])
+                                for input in [x, view] {
+                                    XCTAssertNotNil(try blas.fused(.avgPool2d, [input.operand], a))
+                                    let y = try withoutGradients { try Dispatch.apply(Ops.avgPool2d, [input], a) }
+                                    try Closeness.assertClose(y, try unfused(Ops.avgPool2d, [input], a),
+                                                              "\(dtype) avgPool2d \(shape) \(a.window)")
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Average pooling of ∞, −∞ and NaN: a window with ∞ is ∞, with both infinities or a NaN NaN,
+    /// as the composite's sums give.
+    func testAvgPoolEdgeValuesMatchTheComposite() throws {
+        let values: [Double] = [.nan, 1, 2, 3, 4, 5, .infinity, 1, 2, -.infinity, 3, 4, .infinity, 0, 0, 0,
+                                1, 2, 3, 4, 5, 6, 7, 8, 9]
+        for dtype in [DType.float32, .float64] {
+            let x = try Tensor(doubles: values, shape: [1, 1, 5, 5], dtype: dtype, on: blas)
+            for (kernel, stride, padding) in [([2], [Int](), [0]), ([3], [1], [1]), ([3, 2], [2, 1], [1, 0])] {
+                var a = OpAttributes()
+                a.window = Window(kernel: kernel, stride: stride, padding: padding)
+                let y = try withoutGradients { try Dispatch.apply(Ops.avgPool2d, [x], a) }
+                try Closeness.assertClose(y, try unfused(Ops.avgPool2d, [x], a), "\(dtype) avgPool2d \(a.window)")
+            }
+        }
+    }
+
+    /// Adaptive average pooling with output sizes that divide the input and that do not, output 1,
+    /// outputs larger than the input, rank 3 and 4, and a transposed (non-contiguous) input, against
+    /// the composite (PyTorch's windows ⌊i·H/Ho⌋ ..< ⌈(i+1)·H/Ho⌉ as averaging matrices).
+    func testAdaptiveAvgPoolMatchesTheComposite() throws {
+        for dtype in [DType.float32, .float64] {
+            let g = RandomGenerator(seed: 13)
+            for shape in [[2, 3, 7, 9], [1, 2, 8, 6], [3, 1, 1, 5], [2, 6, 4]] as [Shape] {
+                let x = try Tensor.randn(shape, dtype: dtype, generator: g, on: blas)
+                var swapped = shape.dims
+                swapped.swapAt(shape.rank - 2, shape.rank - 1)
+                let view = try Tensor.randn(Shape(swapped), dtype: dtype, generator: g, on: blas).transposed()
+                for size in [[1, 1], [2, 3], [3, 2], [4, 4], [7, 9], [5, 1], [10, 11], [1, 12]] {
+                    let a = OpAttributes.shape(Shape(size))
+                    for input in [x, view] {
+                        XCTAssertNotNil(try blas.fused(.adaptiveAvgPool2d, [input.operand], a))
+                        let y = try withoutGradients { try Dispatch.apply(Ops.adaptiveAvgPool2d, [input], a) }
+                        try Closeness.assertClose(y, try unfused(Ops.adaptiveAvgPool2d, [input], a),
+                                                  "\(dtype) adaptiveAvgPool2d \(shape) → \(size)")
+                    }
+                }
+            }
+        }
+    }
+
     /// The weight gradient of a stride-1 convolution whose input has ∞ in its last column, and the
     /// input gradient with ∞ in the weight: the wide-column kernels must not turn the zeros of their
     /// extra columns into NaN (0·∞).

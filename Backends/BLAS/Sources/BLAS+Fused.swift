@@ -43,6 +43,10 @@ enum BLASFused {
             return try BLASPooling.maxPool2d(inputs, a.window, T.self)
         case .maxPool2dBackward:
             return try BLASPooling.maxPool2dBackward(inputs, a.window, T.self)
+        case .avgPool2d:
+            return try BLASAveragePooling.avgPool2d(inputs, a.window, T.self)
+        case .adaptiveAvgPool2d:
+            return try BLASAveragePooling.adaptiveAvgPool2d(inputs, a.shape, T.self)
         case .layerNorm:
             return try BLASNormalization.layerNorm(inputs, epsilon: a.epsilon, T.self)
         case .batchNorm:
@@ -53,7 +57,7 @@ enum BLASFused {
             return try BLASNormalization.batchNormBackward(inputs, epsilon: a.epsilon, T.self)
         case .lstm, .lstmBackward, .gru, .gruBackward:
             return try BLASRecurrent.sequence(kernel, inputs, T.self)
-        case .avgPool2d, .adaptiveAvgPool2d, .gelu, .silu, .elu, .leakyRelu, .softplus:
+        case .gelu, .silu, .elu, .leakyRelu, .softplus:
             return nil  // the defaults from primitives
         case .mean:
             return mean(try inputs[0].cpu(), axes: a.axes, keepDims: a.keepDims, T.self)
