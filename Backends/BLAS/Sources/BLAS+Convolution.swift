@@ -244,27 +244,37 @@ enum BLASConvolution {
         return out
     }
 
+    /// Spreads the `[Ho Wo]` planes of a convolution's output-shaped `source` `[N O Ho Wo]` (group
+    /// `group`, `samples`) to wide rows `[O/g samples·Ho·W]`, zeros at each row's last `W − Wo`
+    /// columns: the layout of a gemm against wide columns (``wideColumns``).
+    static func spreadToWideRows<T: BLASFloat>(_ source: UnsafeMutablePointer<T>, _ plan: Plan, group gi: Int,
+                                               samples: Range<Int>, into wide: UnsafeMutablePointer<T>) {
+        let g = plan.g
+        let (og, wd, ho, wo) = (plan.og, g.width, g.outHeight, g.outWidth)
+        let lw = ho * wd, width = samples.count * lw
+        for s in samples {
+            for o in 0..<og {
+                let src = source + (s * g.outChannels + gi * og + o) * ho * wo
+                let dst = wide + o * width + (s - samples.lowerBound) * lw
+                for y in 0..<ho {
+                    let from = src + y * wo, to = dst + y * wd
+                    for xx in 0..<wo { to[xx] = from[xx] }
+                    for xx in wo..<wd { to[xx] = 0 }
+                }
+            }
+        }
+    }
+
     /// ``conv2dWeightBackward`` over wide columns (stride 1, no padding, finite input): the
     /// output gradient is spread to wide rows (zeros at the extra columns) and each block of
     /// samples is one gemm, `∂w_g (+)= ∂out_wide [O/g nb·Ho·W] · colsᵀ [nb·Ho·W K]`.
     static func wideWeightBackward<T: BLASFloat>(_ px: UnsafeMutablePointer<T>, _ pu: UnsafeMutablePointer<T>,
                                                  _ plan: Plan, into po: UnsafeMutablePointer<T>, _: T.Type) throws {
-        let g = plan.g
-        let (k, og, wd, ho, wo) = (plan.k, plan.og, g.width, g.outHeight, g.outWidth)
+        let (k, og) = (plan.k, plan.og)
         let (m32, n32) = (try BLASMatMul.int32(og, "dimension"), try BLASMatMul.int32(k, "dimension"))
         try forEachWideBlock(px, plan, T.self) { gi, s0, count, lw, cols, wide in
             let width = count * lw
-            for s in s0..<(s0 + count) {
-                for o in 0..<og {
-                    let src = pu + (s * g.outChannels + gi * og + o) * ho * wo
-                    let dst = wide + o * width + (s - s0) * lw
-                    for y in 0..<ho {
-                        let from = src + y * wo, to = dst + y * wd
-                        for xx in 0..<wo { to[xx] = from[xx] }
-                        for xx in wo..<wd { to[xx] = 0 }
-                    }
-                }
-            }
+            spreadToWideRows(pu, plan, group: gi, samples: s0..<(s0 + count), into: wide)
             let k32 = try BLASMatMul.int32(width, "dimension")
             T.gemm(transA: false, transB: true, m: m32, n: n32, k: k32, alpha: 1, a: wide, lda: k32,
                    b: cols, ldb: k32, beta: s0 == 0 ? 0 : 1, c: po + gi * og * k, ldc: n32)
@@ -323,7 +333,7 @@ enum BLASConvolution {
     static func wideTranspose<T: BLASFloat>(_ px: UnsafeMutablePointer<T>, _ pw: UnsafeMutablePointer<T>, _ plan: Plan,
                                             into po: UnsafeMutablePointer<T>, _: T.Type) throws {
         let g = plan.g
-        let (k, og, wd, ho, wo) = (plan.k, plan.og, g.width, g.outHeight, g.outWidth)
+        let (k, og, wd, ho) = (plan.k, plan.og, g.width, g.outHeight)
         let lw = ho * wd, planeSize = g.height * wd
         let run = lw - g.dilationWidth * (g.kernelWidth - 1)  // the rest of a run lies past the plane, and is 0
         let nb = Swift.max(1, Swift.min(g.batch, blockBytes / Swift.max(k * lw * MemoryLayout<T>.stride, 1)))
@@ -340,17 +350,7 @@ enum BLASConvolution {
             while s0 < g.batch {
                 let count = Swift.min(nb, g.batch - s0)
                 let width = count * lw
-                for s in s0..<(s0 + count) {
-                    for o in 0..<og {
-                        let src = px + (s * g.outChannels + gi * og + o) * ho * wo
-                        let dst = wide + o * width + (s - s0) * lw
-                        for y in 0..<ho {
-                            let from = src + y * wo, to = dst + y * wd
-                            for xx in 0..<wo { to[xx] = from[xx] }
-                            for xx in wo..<wd { to[xx] = 0 }
-                        }
-                    }
-                }
+                spreadToWideRows(px, plan, group: gi, samples: s0..<(s0 + count), into: wide)
                 let n32 = try BLASMatMul.int32(width, "dimension")
                 T.gemm(transA: true, transB: false, m: m32, n: n32, k: k32, alpha: 1, a: pw + gi * og * k, lda: m32,
                        b: wide, ldb: n32, beta: 0, c: cols, ldc: n32)
