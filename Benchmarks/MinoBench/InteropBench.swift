@@ -22,17 +22,6 @@ enum InteropBench {
 
     static let batch = 64
 
-    /// glibc gives a freed top of the heap back to the system and the next step takes it
-    /// again, a page fault per 4 KiB: whether a process lands in that mode depends on its
-    /// heap's layout, and it costs either side up to ~40% of a LeNet step (measured with
-    /// `mino-bench interop-profile`: ~1,900 faults per step against none). Both processes
-    /// run with the same tunables, which keep the heap, so the row compares the work of
-    /// the steps, not which side drew the trimming (a GLIBC_TUNABLES of the caller's wins).
-    static var allocatorEnvironment: [String: String] {
-        ProcessInfo.processInfo.environment["GLIBC_TUNABLES"] != nil ? [:]
-            : ["GLIBC_TUNABLES": "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432"]
-    }
-
     /// The child process: the mu LeNet's training loop on the torch backend, one JSON line.
     static func lenetChild(_ arguments: [String]) throws {
         let (options, settings) = BenchSettings.childOptions(arguments)
@@ -68,15 +57,13 @@ extension BenchDriver {
             for round in 0..<settings.trainRounds {
                 log("mino-bench: train lenet, torch-module in a mu model vs PyTorch, \(t) thread(s), round \(round + 1)")
                 let quick = settings.quick ? ["--quick"] : []
-                if let line = try Subprocess.jsonLines(Subprocess.selfPath, ["interop-lenet-child", "--threads", "\(t)"] + quick,
-                                                       environment: InteropBench.allocatorEnvironment).first,
+                if let line = try Subprocess.jsonLines(Subprocess.selfPath, ["interop-lenet-child", "--threads", "\(t)"] + quick).first,
                    let s = line["steps_per_s"] as? Double {
                     mino = Swift.max(mino ?? 0, s)
                 }
                 let seconds = settings.trainSeconds
                 if let line = try Subprocess.jsonLines(torch.python, [torch.script, "lenet", "--threads", "\(t)",
-                                                                      "--seconds", "\(seconds)"],
-                                                       environment: InteropBench.allocatorEnvironment).first,
+                                                                      "--seconds", "\(seconds)"]).first,
                    let s = line["steps_per_s"] as? Double {
                     peer = Swift.max(peer ?? 0, s)
                 }

@@ -8,6 +8,19 @@ enum Subprocess {
         let description: String
     }
 
+    /// glibc gives a freed top of the heap back to the system and the next step takes it
+    /// again, a page fault per 4 KiB: whether a process lands in that mode depends on its
+    /// heap's layout, and it cost either side of a comparison up to ~40% of a LeNet step
+    /// (`mino-bench interop-profile`: ~1,900 faults per step against none; PyTorch's own
+    /// LeNet rate swung from 131 to 207 steps/s between runs). Every child, Mino's and
+    /// PyTorch's alike, runs with the same tunables, which keep the heap, so a row compares
+    /// the work of the steps, not which side drew the trimming (a GLIBC_TUNABLES of the
+    /// caller's wins).
+    static var allocatorEnvironment: [String: String] {
+        ProcessInfo.processInfo.environment["GLIBC_TUNABLES"] != nil ? [:]
+            : ["GLIBC_TUNABLES": "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432"]
+    }
+
     /// Runs `executable` with `arguments` and `environment` additions; returns
     /// the JSON objects of its standard output.
     static func jsonLines(_ executable: String, _ arguments: [String],
@@ -16,7 +29,7 @@ enum Subprocess {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
+        for (k, v) in allocatorEnvironment.merging(environment, uniquingKeysWith: { $1 }) { env[k] = v }
         process.environment = env
         let output = Pipe()
         process.standardOutput = output

@@ -5,8 +5,11 @@ extension BLASBackend {
     /// Fused kernels for the composites where one pass pays: `linear` (one gemm
     /// with the bias preloaded), row-wise `softmax`/`logSoftmax`, `crossEntropy`
     /// (log-softmax, pick and reduce in one pass), `mean`, `mse` and
-    /// `binaryCrossEntropyWithLogits`. Returns nil (the default implementation
-    /// runs) for layouts these kernels do not cover.
+    /// `binaryCrossEntropyWithLogits`; the layers' convolutions (`BLAS+Convolution`),
+    /// pooling (`BLAS+Pooling`, `BLAS+AveragePooling`), normalisations
+    /// (`BLAS+Normalization`) and recurrent layers (`BLAS+Recurrent`), with their
+    /// backward ops. Returns nil (the default implementation runs) for layouts
+    /// these kernels do not cover.
     public func fused(_ kernel: FusedKernel, _ inputs: [Operand], _ attributes: OpAttributes) throws
         -> (any BackendStorage)? {
         switch inputs[0].dtype {
