@@ -59,10 +59,17 @@ enum TrainingBench {
         let ys = try (0..<dataBatches).map { _ in
             try Tensor((0..<shape.batch).map { _ in Int64(data.nextInt(below: classes)) }, shape: [shape.batch], on: backend)
         }
+        return try timedTraining(model, opt, xs, ys, settings: settings)
+    }
+
+    /// Trains `model` with cross-entropy over the batches `xs`/`ys` in turn: a warm-up of at
+    /// least 3 steps (up to 20 or a quarter second), then the median of timed blocks.
+    static func timedTraining(_ model: any Module, _ opt: any Optimizer, _ xs: [Tensor], _ ys: [Tensor],
+                              settings: BenchSettings) throws -> Result {
         var i = 0
         var lastLoss: Tensor? = nil
         func step() throws {
-            let k = i % dataBatches
+            let k = i % xs.count
             i += 1
             opt.zeroGrad()
             let loss = try Loss.crossEntropy(try model(xs[k]), ys[k])
@@ -70,7 +77,6 @@ enum TrainingBench {
             try opt.step()
             lastLoss = loss.detached()  // the value only: holding the graph would keep the step's activations alive into the next
         }
-        // Warm-up: at least 20 steps or a quarter second.
         let warm = ContinuousClock().now
         var warmed = 0
         while warmed < 20 && (warmed < 3 || Timing.seconds(ContinuousClock().now - warm) < 0.25) {
@@ -129,22 +135,7 @@ enum TrainingBench {
             }
         }
         let opt = try Adam(model.parameters, learningRate: 1e-3)
-        var i = 0
-        var lastLoss: Tensor? = nil
-        func step() throws {
-            let k = i % dataBatches
-            i += 1
-            opt.zeroGrad()
-            let loss = try Loss.crossEntropy(try model(xs[k]), ys[k])
-            try loss.backward()
-            try opt.step()
-            lastLoss = loss.detached()
-        }
-        for _ in 0..<3 { try step() }
-        let seconds = try Timing.medianSecondsPerCall(blockSeconds: settings.trainSeconds / Double(settings.trainRepeats),
-                                                      repeats: settings.trainRepeats, step)
-        return Result(stepsPerSecond: 1 / seconds, peakRSSMegabytes: peakRSSMegabytes(),
-                      finalLoss: try lastLoss?.item() ?? .nan)
+        return try timedTraining(model, opt, xs, ys, settings: settings)
     }
 
     /// This process's peak resident set, in MiB: VmHWM on Linux (`ru_maxrss` is carried

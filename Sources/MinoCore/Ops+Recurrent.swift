@@ -280,3 +280,71 @@ extension Ops {
             return grads
         })
 }
+
+// MARK: - The LSTM cell
+
+extension Ops {
+    /// The gates `i, f, g, o` of pre-activations `[N 4H]`, activated.
+    static func lstmGates(_ a: Tensor) throws -> (i: Tensor, f: Tensor, g: Tensor, o: Tensor) {
+        let h = a.shape[1] / 4
+        func part(_ k: Int) throws -> Tensor { try a.narrow(axis: 1, start: k * h, length: h) }
+        return (try part(0).sigmoid(), try part(1).sigmoid(), try part(2).tanh(), try part(3).sigmoid())
+    }
+
+    static func lstmCellRule(_ op: String, extra: Int) -> ([TensorSpec], inout OpAttributes) throws -> TensorSpec {
+        { specs, _ in
+            let shapes = specs.map(\.shape)
+            let (a, c) = (shapes[0], shapes[1])
+            guard a.rank == 2, c.rank == 2, a[0] == c[0], a[1] == 4 * c[1],
+                  extra == 0 || shapes[2] == Shape([c[0], 2 * c[1]]) else {
+                throw MinoError.shape(op, shapes, "expected gate pre-activations [N 4H] and a cell state [N H]"
+                                      + (extra == 0 ? "" : " and the gradient of [h c] [N 2H]"))
+            }
+            return TensorSpec([c[0], (extra == 0 ? 2 : 5) * c[1]], specs[0].dtype)
+        }
+    }
+
+    private static func lstmCellBackwardImplementation(_ x: [Tensor], _ a: OpAttributes) throws -> Tensor {
+        let (pre, c, up) = (x[0], x[1], x[2])
+        let h = c.shape[1]
+        let (i, f, g, o) = try lstmGates(pre)
+        let tc = try (f * c + i * g).tanh()
+        let dh = try up.narrow(axis: 1, start: 0, length: h), dc = try up.narrow(axis: 1, start: h, length: h)
+        // dc' = dc + dh·o·(1 − tanh²c'); then each gate through its own activation.
+        let total = try dc + dh * o * (1 - tc * tc)
+        return try Tensor.concat([total * g * i * (1 - i), total * c * f * (1 - f), total * i * (1 - g * g),
+                                  dh * tc * o * (1 - o), total * f], axis: 1)
+    }
+
+    /// The gradient of ``lstmCell`` as one op: `[∂gates ∂c]` `[N 5H]` from the gates' pre-activations,
+    /// the cell state and the gradient of `[h' c']`. A backend may run it as one pass.
+    public static let lstmCellBackward = OpDefinition(
+        composite: "lstmCellBackward", summary: "the gradient of lstmCell: [∂gates ∂c] from gates [N 4H], c [N H], ∂[h c] [N 2H]",
+        signature: OpSignature(inputs: [.value, .value, .value], attributes: .recurrentCell, dtypes: .floating),
+        torch: TorchCall("mino.lstm_cell_backward", [.input(0), .input(1), .input(2)]),
+        fusedKernel: .lstmCellBackward,
+        shapeRule: lstmCellRule("lstmCellBackward", extra: 1),
+        implementation: lstmCellBackwardImplementation,
+        derivative: recomputed(lstmCellBackwardImplementation))
+
+    /// One LSTM step in PyTorch's gate order: `[h' c']` `[N 2H]` from gate pre-activations
+    /// `[N 4H]` (`x W_ihᵀ + b_ih + h W_hhᵀ + b_hh`) and the cell state `c` `[N H]`:
+    /// `c' = σ(f)·c + σ(i)·tanh(g)`, `h' = σ(o)·tanh(c')`.
+    public static let lstmCell = OpDefinition(
+        composite: "lstmCell", summary: "one LSTM step: [h' c'] from gate pre-activations [N 4H] (i f g o) and c [N H]",
+        signature: OpSignature(inputs: [.value, .value], attributes: .recurrentCell, dtypes: .floating),
+        torch: TorchCall("mino.lstm_cell", [.input(0), .input(1)]),
+        fusedKernel: .lstmCell,
+        shapeRule: lstmCellRule("lstmCell", extra: 0),
+        implementation: { x, _ in
+            let (i, f, g, o) = try lstmGates(x[0])
+            let c = try f * x[1] + i * g
+            return try Tensor.concat([o * c.tanh(), c], axis: 1)
+        },
+        derivative: { c in
+            let grads = try Dispatch.apply(lstmCellBackward, [c.inputs[0], c.inputs[1], c.upstream])
+            let h = c.inputs[1].shape[1]
+            return [c.needsGradient[0] ? try grads.narrow(axis: 1, start: 0, length: 4 * h) : nil,
+                    c.needsGradient[1] ? try grads.narrow(axis: 1, start: 4 * h, length: h) : nil]
+        })
+}

@@ -50,7 +50,6 @@ public struct LangError: Error, CustomStringConvertible {
             case .argument: type = "ValueError"
             case .unknownName: type = "NameError"
             case .io: type = "OSError"
-            default: type = "RuntimeError"
             }
             self.init(type, mino.message, at: location)
             return

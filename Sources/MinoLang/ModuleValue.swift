@@ -76,7 +76,7 @@ extension ModuleValue {
 
     /// Sets training mode on this module and every child (`.train` / `.eval`).
     public func setTraining(_ on: Bool) {
-        var copy = self
+        let copy = self
         copy.training = on
         for (_, child) in childModules { child.setTraining(on) }
     }

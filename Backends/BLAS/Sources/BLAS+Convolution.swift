@@ -29,9 +29,13 @@ enum BLASConvolution {
         }
 
         /// A 1×1 kernel, stride 1, no padding: an image `[C/g H W]` is its own columns.
-        var isPointwise: Bool {
-            g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideHeight == 1 && g.strideWidth == 1 && !g.isPadded
-        }
+        var isPointwise: Bool { isUnitStrideUnpadded && g.kernelHeight == 1 && g.kernelWidth == 1 }
+
+        /// Stride 1 and no padding, a kernel larger than 1×1: the wide-column paths apply
+        /// (``wideConv2d``, ``wideWeightBackward``, ``wideTranspose``).
+        var usesWideColumns: Bool { isUnitStrideUnpadded && !isPointwise }
+
+        private var isUnitStrideUnpadded: Bool { g.strideHeight == 1 && g.strideWidth == 1 && !g.isPadded }
     }
 
     // MARK: conv2d
@@ -60,7 +64,7 @@ enum BLASConvolution {
         let (m32, k32) = (try BLASMatMul.int32(og, "dimension"), try BLASMatMul.int32(k, "dimension"))
         let px = x.pointer(T.self), pw = weight.pointer(T.self)
         let pointwise = plan.isPointwise
-        if g.strideHeight == 1 && g.strideWidth == 1 && !g.isPadded && !pointwise {
+        if plan.usesWideColumns {
             try wideConv2d(px, pw, pb, sb, plan, into: po, T.self)
             return out
         }
@@ -222,8 +226,7 @@ enum BLASConvolution {
         let px = x.pointer(T.self), pu = up.pointer(T.self)
         let pointwise = plan.isPointwise
         // Wide columns need a finite input: their extra columns meet zero gradients, and 0·∞ is NaN.
-        if g.strideHeight == 1 && g.strideWidth == 1 && !g.isPadded && !pointwise
-            && BLASPooling.allFinite(px, x.shape.elementCount) {
+        if plan.usesWideColumns && BLASPooling.allFinite(px, x.shape.elementCount) {
             try wideWeightBackward(px, pu, plan, into: po, T.self)
             return out
         }
@@ -305,8 +308,7 @@ enum BLASConvolution {
         let px = x.pointer(T.self), pw = weight.pointer(T.self)
         let pointwise = plan.isPointwise
         // Wide columns need a finite weight: their extra columns are Wᵀ times zeros, and ∞·0 is NaN.
-        if g.strideHeight == 1 && g.strideWidth == 1 && !g.isPadded && !pointwise
-            && BLASPooling.allFinite(pw, weight.shape.elementCount) {
+        if plan.usesWideColumns && BLASPooling.allFinite(pw, weight.shape.elementCount) {
             try wideTranspose(px, pw, plan, into: po, T.self)
             return out
         }
