@@ -204,7 +204,7 @@ final class NumericsTests: XCTestCase {
         let b = try Mino.backend(named: "reference")
         let generator = RandomGenerator(seed: 1)
         let big = try MLP(sizes: [4, 3, 2], activation: .relu, generator: generator, on: b)
-        let small = try Sequential([try Linear(4, 3, generator: generator, on: b)])
+        let small = try Sequential([Linear(4, 3, generator: generator, on: b)])
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("mino-strict-\(getpid()).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try Checkpoint.save(big, to: url)

@@ -77,7 +77,7 @@ public struct OpSample: CustomStringConvertible {
         // A number becomes what the tensor beside it makes of it (Core's promotion rule).
         if let anchor = out.indices.first(where: { !numbers.contains($0) }) {
             for i in numbers.sorted() {
-                out[i] = try out[anchor].number(try inputs[i].doubles.first ?? 0)
+                out[i] = try out[anchor].number(inputs[i].doubles.first ?? 0)
             }
         }
         return out
