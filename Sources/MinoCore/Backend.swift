@@ -64,7 +64,7 @@ public enum FusedKernel: String, CaseIterable, Sendable {
     case linear, softmax, logSoftmax, crossEntropy, binaryCrossEntropyWithLogits, mse, mean
     /// `conv2d(x, weight, bias)` with the attributes' normalized ``Window``.
     case conv2d
-    /// The other layer composites (`Ops+Layers.swift`), as torch runs them.
+    /// The other layer composites (`Ops+Convolution`, `Ops+Pooling`, `Ops+Normalization`, `Ops+Layers`).
     case convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d, layerNorm, batchNorm
     case gelu, silu, elu, leakyRelu, softplus
     /// One LSTM time step from its gate pre-activations, and its gradient (elementwise, one pass each).

@@ -16,7 +16,7 @@ extension Ops {
         // Composites
         mean, transpose, stack, softmax, logSoftmax, linear,
         mse, binaryCrossEntropyWithLogits, crossEntropy, dropout,
-        // Layers (Ops+Layers.swift)
+        // Layers (Ops+Layers, Ops+Convolution, Ops+Pooling, Ops+Normalization)
         leakyRelu, elu, softplus, silu, gelu, nllLoss,
         conv2d, conv1d, convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d,
         flatten, embedding, layerNorm, batchNorm, lstmCell, lstmCellBackward, maxPool2dBackward,
