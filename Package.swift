@@ -39,8 +39,12 @@ let core: [Target] = [
     .target(name: "CBLAS", path: "Backends/BLAS/CBLAS",
             linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
 
+    // The blas backend's float32 kernels in C, compiled for AVX-512 (Swift cannot
+    // target a wider vector unit per function); used only where the CPU has it.
+    .target(name: "MinoKernels", path: "Backends/BLAS/Kernels"),
+
     // The BLAS backend: gemm for products, vectorised Swift loops elsewhere.
-    .target(name: "MinoBLAS", dependencies: ["MinoCore", "MinoCPU", "CBLAS", realModule],
+    .target(name: "MinoBLAS", dependencies: ["MinoCore", "MinoCPU", "CBLAS", "MinoKernels", realModule],
             path: "Backends/BLAS/Sources", swiftSettings: swift5),
 
     // The C API of CPython, loaded at run time with dlopen: no Python.h,
