@@ -1,14 +1,44 @@
+import MinoKernels
+
 /// Splits a loop over `0..<count` into contiguous chunks run on the blas backend's
-/// threads (`BLASThreads.count`), the calling thread taking one.
+/// threads (`BLASThreads.count`), the calling thread taking one (the pool is
+/// `mino_parallel_run`, `Backends/BLAS/Kernels/ParallelRun.c`).
 ///
 /// For kernels that do not call BLAS inside the loop (the native kernels, elementwise
 /// passes): a BLAS call inside would spread over the library's own threads as well.
+/// A loop started inside a chunk runs serially.
 enum ParallelLoop {
     /// Runs `body` on chunks covering `0..<count`, at most one chunk per thread and none
     /// smaller than `minimumChunk`, and returns when all are done.
-    ///
-    /// This first version runs the whole range on the calling thread.
     static func forEachChunk(count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
-        if count > 0 { body(0..<count) }
+        guard count > 0 else { return }
+        let threads = BLASThreads.count
+        let chunks = Swift.min(threads, Swift.max(1, count / Swift.max(minimumChunk, 1)))
+        if chunks <= 1 {
+            body(0..<count)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            var job = Job(body: body, count: count, chunks: chunks)
+            withUnsafeMutablePointer(to: &job) { pointer in
+                mino_parallel_run(chunks, { context, chunk in
+                    guard let job = context?.assumingMemoryBound(to: Job.self).pointee else { return }
+                    job.body(job.range(chunk))
+                }, pointer, Int32(clamping: threads))
+            }
+        }
+    }
+
+    private struct Job {
+        let body: (Range<Int>) -> Void
+        let count: Int
+        let chunks: Int
+
+        /// Chunk `i` of `chunks` contiguous pieces, the first `count % chunks` one longer.
+        func range(_ i: Int) -> Range<Int> {
+            let (size, extra) = count.quotientAndRemainder(dividingBy: chunks)
+            let start = i * size + Swift.min(i, extra)
+            return start..<start + size + (i < extra ? 1 : 0)
+        }
     }
 }
