@@ -1,6 +1,7 @@
 import MinoCore
 import MinoCPU
 import RealModule
+import MinoKernels
 
 extension BLASBackend {
     /// SGD and Adam as one pass over each parameter, in place: no temporaries.
@@ -66,6 +67,20 @@ enum BLASOptimizer {
             // AdamW shrinks the weights first; Adam adds the decay to the gradient.
             let shrink = decoupled ? T(1 - lr * weightDecay) : 1
             let coupled = decoupled ? 0 : T(weightDecay)
+            if T.self == Float.self, NativeKernels.isEnabled {
+                let constants = MinoAdamStep(
+                    beta1: Float(beta1), beta2: Float(beta2), oneMinusBeta1: Float(1 - beta1),
+                    oneMinusBeta2: Float(1 - beta2), stepSize: Float(lr / correction1),
+                    rootCorrection2: Float(correction2.squareRoot()), epsilon: Float(epsilon),
+                    shrink: decoupled ? Float(1 - lr * weightDecay) : 1, coupled: decoupled ? 0 : Float(weightDecay))
+                let (pf, gf, mf, vf) = (param.pointer(Float.self), grad.pointer(Float.self),
+                                        state[0].pointer(Float.self), state[1].pointer(Float.self))
+                ParallelLoop.forEachChunk(count: n, minimumChunk: 1 << 15) { r in
+                    let o = r.lowerBound
+                    mino_adam_f32(r.count, pf + o, gf + o, mf + o, vf + o, constants)
+                }
+                return true
+            }
             // Eight lanes at a time with SIMD types: a scalar `squareRoot()` compiles to
             // sqrtss plus a branch to the C library for negative inputs, which keeps the
             // compiler from vectorising the loop (it was 3 ns per element).
