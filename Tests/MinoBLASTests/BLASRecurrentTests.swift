@@ -1,5 +1,6 @@
 import XCTest
 import Mino
+@testable import MinoBLAS
 
 /// The LSTM and GRU layers on blas (`lstm`/`lstmBackward`, `gru`/`gruBackward`, one kernel each)
 /// against the same layers on the reference backend (the ops' defaults, step by step): outputs,
@@ -9,13 +10,14 @@ final class BLASRecurrentTests: XCTestCase {
     /// A 2-layer LSTM or GRU with an initial state, a loss that reads the outputs and the final
     /// state, run on `backend`: the values, then the gradients in `namedParameters` order, then
     /// x, h0 (and c0).
-    func run(_ mode: RecurrentMode, on backend: any Backend, dtype: DType, bias: Bool = true) throws -> [(String, HostArray)] {
-        let model = try Recurrent(mode, inputSize: 4, hiddenSize: 5, numLayers: 2, bias: bias, dtype: dtype,
+    func run(_ mode: RecurrentMode, on backend: any Backend, dtype: DType, bias: Bool = true, steps: Int = 6,
+             batch: Int = 3, inputSize: Int = 4, hidden: Int = 5) throws -> [(String, HostArray)] {
+        let model = try Recurrent(mode, inputSize: inputSize, hiddenSize: hidden, numLayers: 2, bias: bias, dtype: dtype,
                                   generator: RandomGenerator(seed: 21), on: backend)
         let g = RandomGenerator(seed: 22)
-        let x = try Tensor.randn([6, 3, 4], dtype: dtype, generator: g, on: backend)
-        let h0 = try Tensor.randn([2, 3, 5], dtype: dtype, generator: g, on: backend)
-        let c0 = mode == .lstm ? try Tensor.randn([2, 3, 5], dtype: dtype, generator: g, on: backend) : nil
+        let x = try Tensor.randn([steps, batch, inputSize], dtype: dtype, generator: g, on: backend)
+        let h0 = try Tensor.randn([2, batch, hidden], dtype: dtype, generator: g, on: backend)
+        let c0 = mode == .lstm ? try Tensor.randn([2, batch, hidden], dtype: dtype, generator: g, on: backend) : nil
         let leaves = [("x", x), ("h0", h0)] + (c0.map { [("c0", $0)] } ?? [])
         for (_, t) in leaves { t.requiresGrad = true }
         let (out, state) = try model.forward(x, RecurrentState(h: h0, c: c0))
@@ -36,18 +38,120 @@ final class BLASRecurrentTests: XCTestCase {
         return result
     }
 
+    /// Fails for every value or gradient of the layer on blas (with the native kernels on or
+    /// off) that differs from the reference backend's.
+    func assertMatchesReference(_ mode: RecurrentMode, dtype: DType, bias: Bool = true, native: Bool,
+                                steps: Int = 6, batch: Int = 3, inputSize: Int = 4, hidden: Int = 5,
+                                file: StaticString = #filePath, line: UInt = #line) throws {
+        let fast = try NativeKernels.with(enabled: native) {
+            try run(mode, on: BLASBackend(), dtype: dtype, bias: bias, steps: steps, batch: batch,
+                    inputSize: inputSize, hidden: hidden)
+        }
+        let oracle = try run(mode, on: ReferenceBackend(), dtype: dtype, bias: bias, steps: steps, batch: batch,
+                             inputSize: inputSize, hidden: hidden)
+        XCTAssertEqual(fast.map(\.0), oracle.map(\.0), file: file, line: line)
+        for ((name, a), (_, e)) in zip(fast, oracle) {
+            if let problem = Closeness.mismatch(a, e) {
+                XCTFail("\(mode) \(dtype) bias \(bias) native \(native) hidden \(hidden) batch \(batch) \(name): \(problem)",
+                        file: file, line: line)
+            }
+        }
+    }
+
+    /// The kernel settings a test can run: the native kernels where the CPU has them, and
+    /// always without (float64 never uses them).
+    var nativeSettings: [Bool] { NativeKernels.isSupported ? [true, false] : [false] }
+
     func testLSTMAndGRULayersMatchTheReferenceComposite() throws {
         for mode in [RecurrentMode.lstm, .gru] {
             for dtype in [DType.float32, .float64] {
                 for bias in [true, false] {
-                    let fast = try run(mode, on: BLASBackend(), dtype: dtype, bias: bias)
-                    let oracle = try run(mode, on: ReferenceBackend(), dtype: dtype, bias: bias)
-                    XCTAssertEqual(fast.map(\.0), oracle.map(\.0))
-                    for ((name, a), (_, e)) in zip(fast, oracle) {
-                        if let problem = Closeness.mismatch(a, e) {
-                            XCTFail("\(mode) \(dtype) bias \(bias) \(name): \(problem)")
-                        }
+                    for native in nativeSettings {
+                        try assertMatchesReference(mode, dtype: dtype, bias: bias, native: native)
                     }
+                }
+            }
+        }
+    }
+
+    /// Hidden sizes across the native product's 32-column panels and 16-lane gate vectors
+    /// (40: a full panel and a partial one), batches across its 8-row tiles, float32 with
+    /// the native kernels on and off.
+    func testFloat32LayersAtPanelEdgesMatchTheReference() throws {
+        for (hidden, batch) in [(16, 8), (33, 1), (40, 9)] {
+            for mode in [RecurrentMode.lstm, .gru] {
+                for native in nativeSettings {
+                    try assertMatchesReference(mode, dtype: .float32, native: native, steps: 4, batch: batch,
+                                               inputSize: 3, hidden: hidden)
+                }
+            }
+        }
+    }
+
+    /// At two threads the native kernels split every step by hidden units (the product's
+    /// columns and the gates for them): big enough here for the split (7 panels of 32 units,
+    /// about a million flops each), against the reference.
+    func testLayersSplitOverTwoThreadsMatchTheReference() throws {
+        try XCTSkipUnless(NativeKernels.isSupported, "the split runs the native kernels, which need AVX-512 (x86-64-v4)")
+        let threads = BLASThreads.count
+        BLASThreads.count = 2
+        defer { BLASThreads.count = threads }
+        for mode in [RecurrentMode.lstm, .gru] {
+            try assertMatchesReference(mode, dtype: .float32, native: true, steps: 3, batch: 20, inputSize: 6,
+                                       hidden: 200)
+        }
+    }
+
+    /// One layer's forward and backward kernels run directly on blas: lstm/gru's output, then
+    /// the backward kernel's result for the upstream gradient `up`.
+    func fusedLayer(_ mode: RecurrentMode, _ inputs: [Tensor], up: Tensor) throws -> (HostArray, HostArray) {
+        let forward = mode == .lstm ? Ops.lstm : Ops.gru
+        let all = try Dispatch.apply(forward, inputs)
+        let backward = mode == .lstm ? try Dispatch.apply(Ops.lstmBackward, [inputs[2], inputs[6], all, up])
+            : try Dispatch.apply(Ops.gruBackward, [inputs[2], inputs[5], all, up])
+        return (try all.toHost(), try backward.toHost())
+    }
+
+    /// ±∞ and NaN in the input: the native gate kernels give what the Swift loops give
+    /// (saturated gates, NaN where the Swift path has NaN), and a NaN row of x stays in its
+    /// row of the batch through every later step, forward and backward.
+    func testInfinitiesAndNaNsBehaveAsTheSwiftPath() throws {
+        try XCTSkipUnless(NativeKernels.isSupported, "compares the native kernels (AVX-512) with the Swift loops")
+        let blas = BLASBackend()
+        let (t, n, i, h) = (4, 3, 2, 20)
+        for mode in [RecurrentMode.lstm, .gru] {
+            let g = RandomGenerator(seed: 9)
+            let gates = mode == .lstm ? 4 * h : 3 * h
+            let shapes = [[t, n, i], [gates, i], [gates, h], [gates], [gates], [n, h]] + (mode == .lstm ? [[n, h]] : [])
+            var inputs = try shapes.map { try Tensor.randn(Shape($0), generator: g, on: blas) }
+            var x = try inputs[0].toHost().doubles
+            // Step 0: row 0 saturates every gate one way, row 1 the other (weights of both
+            // signs make each pre-activation ±∞); step 1: row 2 becomes NaN.
+            x[0] = .infinity
+            x[i] = -.infinity
+            x[(1 * n + 2) * i] = .nan
+            inputs[0] = try Tensor(doubles: x, shape: [t, n, i], dtype: .float32, on: blas)
+            let up = try Tensor.randn([t, n, mode == .lstm ? 6 * h : 5 * h], generator: g, on: blas)
+            let (native, nativeGradient) = try NativeKernels.with(enabled: true) { try fusedLayer(mode, inputs, up: up) }
+            let (swift, swiftGradient) = try NativeKernels.with(enabled: false) { try fusedLayer(mode, inputs, up: up) }
+            if let problem = Closeness.mismatch(native, swift) { XCTFail("\(mode) forward: \(problem)") }
+            if let problem = Closeness.mismatch(nativeGradient, swiftGradient) { XCTFail("\(mode) backward: \(problem)") }
+            // NaN from step 1 on in batch row 2 only; the other rows finite.
+            let width = native.shape[2], values = native.doubles
+            for step in 0..<t {
+                for row in 0..<n {
+                    let slice = values[((step * n + row) * width)..<((step * n + row + 1) * width)]
+                    let expectNaN = row == 2 && step >= 1
+                    XCTAssertEqual(slice.contains { $0.isNaN }, expectNaN, "\(mode) step \(step) row \(row)")
+                    if !expectNaN { XCTAssertTrue(slice.allSatisfy(\.isFinite), "\(mode) step \(step) row \(row)") }
+                }
+            }
+            let gradient = nativeGradient.doubles, gradientWidth = nativeGradient.shape[2]
+            for row in 0..<n where row != 2 {
+                for step in 0...t {
+                    let start = (step * n + row) * gradientWidth
+                    XCTAssertTrue(gradient[start..<(start + gradientWidth)].allSatisfy(\.isFinite),
+                                  "\(mode) gradient step \(step) row \(row)")
                 }
             }
         }

@@ -32,6 +32,11 @@ MINO_INLINE void tile(const int rows, ptrdiff_t k, const float *a, ptrdiff_t lda
     for (int r = 0; r < rows; r++) {
         sum0[r] = sum1[r] = _mm512_setzero_ps();
         rowOfA[r] = a + r * lda;
+        // C is read only after the whole depth: fetch it now, so that a C out of cache (the
+        // forward step's gate rows, last written before the sequence started) does not
+        // stall the end of every tile.
+        _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + r * ldc + 16), _MM_HINT_T0);
     }
     for (ptrdiff_t p = 0; p < k; p++, b += ldb) {
         const __m512 b0 = _mm512_maskz_loadu_ps(low, b), b1 = _mm512_maskz_loadu_ps(high, b + 16);
@@ -92,8 +97,16 @@ void mino_sgemm_pack_b(ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t rowSt
     for (ptrdiff_t j0 = 0; j0 < n; j0 += PANEL) {
         float *panel = packed + j0 * k;  // panel j0/32 starts after j0/32 panels of k × 32
         const ptrdiff_t columns = n - j0 < PANEL ? n - j0 : PANEL;
-        // Column by column: with B = Wᵀ (rowStride 1) each column is a contiguous row of W,
-        // and the panel written (k × 32 floats) stays in cache.
+        if (columnStride == 1) {
+            // Row-major B: each panel row is a contiguous piece of a row of B.
+            for (ptrdiff_t p = 0; p < k; p++) {
+                const float *source = b + p * rowStride + j0;
+                for (ptrdiff_t j = 0; j < columns; j++) panel[p * PANEL + j] = source[j];
+                for (ptrdiff_t j = columns; j < PANEL; j++) panel[p * PANEL + j] = 0;
+            }
+            continue;
+        }
+        // Column by column: with B = Wᵀ (rowStride 1) each column is a contiguous row of W.
         for (ptrdiff_t j = 0; j < columns; j++) {
             const float *source = b + (j0 + j) * columnStride;
             for (ptrdiff_t p = 0; p < k; p++) panel[p * PANEL + j] = source[p * rowStride];

@@ -1,5 +1,6 @@
 import MinoCore
 import MinoCPU
+import MinoKernels
 
 /// The LSTM cell and its gradient as single passes over a row of gates, with
 /// the blas sigmoid and a vectorisable tanh (they agree with the composite
@@ -71,13 +72,9 @@ extension BLASRecurrent {
         }
     }
 
-    /// Pre-activations `i f g o` (`[4H]`) to activations in place: σ, σ, tanh, σ.
     @inline(__always)
-    static func activateGates<T: BLASFloat>(_ g: UnsafeMutablePointer<T>, _ hidden: Int) {
-        let (count, o) = (2 * hidden, g + 3 * hidden)
-        for j in 0..<count { g[j] = BLASMath.sigmoid(g[j]) }
-        tanhInPlace(g + 2 * hidden, hidden)
-        for j in 0..<hidden { o[j] = BLASMath.sigmoid(o[j]) }
+    static func sigmoidInPlace<T: BLASFloat>(_ p: UnsafeMutablePointer<T>, _ count: Int) {
+        for j in 0..<count { p[j] = BLASMath.sigmoid(p[j]) }
     }
 
     @inline(__always)
@@ -87,8 +84,9 @@ extension BLASRecurrent {
 
     /// `[T N 6H]`, every step's `[h c i f g o]`. The gate columns are the workspace: the bias
     /// `b_ih + b_hh` is written there, one gemm adds `X W_ihᵀ` for every step at once, then
-    /// each step one gemm adds `h W_hhᵀ` (h read in place from the previous step's row) and
-    /// one pass activates the gates and writes `c` and `h`. Nothing else is allocated.
+    /// each step the product adds `h W_hhᵀ` (h read in place from the previous step's row) and
+    /// one pass activates the gates and writes `c` and `h`, both for a range of hidden units
+    /// at a time (see ``RecurrentStepProduct``).
     static func lstm<T: BLASFloat>(_ s: [CPUStorage], _: T.Type) throws -> CPUStorage {
         let (x, wih, whh, bih, bhh, h0, c0) = (s[0], s[1], s[2], s[3], s[4], s[5], s[6])
         let (steps, n, features, hidden) = (x.shape[0], x.shape[1], x.shape[2], whh.shape[1])
@@ -101,39 +99,60 @@ extension BLASRecurrent {
         for r in 1..<Swift.max(steps * n, 1) { (bias + r * width).update(from: bias, count: gates) }
         try BLASLibrary.ensureActive()
         let int32 = BLASMatMul.int32
-        let (m4, mh, mw) = (try int32(gates, "dimension"), try int32(hidden, "dimension"), try int32(width, "dimension"))
         if features > 0 {
-            let mi = try int32(features, "dimension")
+            let (mi, m4, mw) = (try int32(features, "dimension"), try int32(gates, "dimension"), try int32(width, "dimension"))
             T.gemm(transA: false, transB: true, m: try int32(steps * n, "dimension"), n: m4, k: mi, alpha: 1,
                    a: x.pointer(T.self), lda: mi, b: wih.pointer(T.self), ldb: mi, beta: 1, c: po + 2 * hidden, ldc: mw)
         }
-        let mn = try int32(n, "dimension")
+        let product = try RecurrentStepProduct(weight: whh.pointer(T.self), rows: n, hidden: hidden,
+                                               direction: .forward(blocks: 4), maximumStride: width)
         let scratch = UnsafeMutablePointer<T>.allocate(capacity: hidden)
         defer { scratch.deallocate() }
         for t in 0..<steps {
             let slab = po + t * n * width
             // The state this step reads: h0 and c0, or the previous step's h and c in place.
-            let (hPrev, cPrev, stride) = t == 0 ? (h0.pointer(T.self), c0.pointer(T.self), hidden)
-                : (slab - n * width, slab - n * width + hidden, width)
-            T.gemm(transA: false, transB: true, m: mn, n: m4, k: mh, alpha: 1, a: hPrev,
-                   lda: try int32(stride, "leading dimension"), b: whh.pointer(T.self), ldb: mh,
-                   beta: 1, c: slab + 2 * hidden, ldc: mw)
-            for r in 0..<n {
-                let row = slab + r * width, g = row + 2 * hidden, c = cPrev + r * stride
-                // Loops over one pointer each where the exponentials are, so they vectorise.
-                activateGates(g, hidden)
-                let (i, f, gg, o, cell) = (g, g + hidden, g + 2 * hidden, g + 3 * hidden, row + hidden)
-                for j in 0..<hidden { cell[j] = f[j] * c[j] + i[j] * gg[j] }
-                scratch.update(from: cell, count: hidden)
-                tanhInPlace(scratch, hidden)
-                for j in 0..<hidden { row[j] = o[j] * scratch[j] }
+            let previous = slab - n * width
+            let hPrev: UnsafeMutablePointer<T> = t == 0 ? h0.pointer(T.self) : previous
+            let cPrev: UnsafeMutablePointer<T> = t == 0 ? c0.pointer(T.self) : previous + hidden
+            let stride = t == 0 ? hidden : width
+            product.forEachUnitRange { units in
+                product.accumulate(hPrev, lda: stride, into: slab + 2 * hidden, ldc: width, units: units)
+                lstmGates(product.native, rows: n, hidden: hidden, units: units, slab: slab, width: width,
+                          cPrev: cPrev, stride: stride, scratch: scratch)
             }
         }
         return out
     }
 
+    /// One step's gate pass over hidden units `units` of every row: the slab's rows `[h c i f g o]`
+    /// (stride `width`) from pre-activations to σ(i) σ(f) tanh(g) σ(o), c' = f·c + i·g, h' = o·tanh c'.
+    /// The Swift loops (when `native` is false) use `scratch` and run on one thread only.
+    @inline(__always)
+    static func lstmGates<T: BLASFloat>(_ native: Bool, rows n: Int, hidden: Int, units: Range<Int>,
+                                        slab: UnsafeMutablePointer<T>, width: Int,
+                                        cPrev: UnsafePointer<T>, stride: Int, scratch: UnsafeMutablePointer<T>) {
+        if native {
+            mino_lstm_forward_gates(n, hidden, units.lowerBound, units.upperBound, float(slab), width, float(cPrev), stride)
+            return
+        }
+        let (lo, count) = (units.lowerBound, units.count)
+        for r in 0..<n {
+            let row = slab + r * width + lo, c = cPrev + r * stride + lo
+            let (cell, i, f, gg, o) = (row + hidden, row + 2 * hidden, row + 3 * hidden, row + 4 * hidden, row + 5 * hidden)
+            // Loops over one pointer each where the exponentials are, so they vectorise.
+            sigmoidInPlace(i, count)
+            sigmoidInPlace(f, count)
+            tanhInPlace(gg, count)
+            sigmoidInPlace(o, count)
+            for j in 0..<count { cell[j] = f[j] * c[j] + i[j] * gg[j] }
+            scratch.update(from: cell, count: count)
+            tanhInPlace(scratch, count)
+            for j in 0..<count { row[j] = o[j] * scratch[j] }
+        }
+    }
+
     /// `[T+1 N 4H]`: each step's ∂gates, then `[∂h0 ∂c0 0 0]`, from `weight_hh`, `c0`, lstm's output
-    /// `[T N 6H]` and its gradient. Backward through time, one gemm per step carries ∂h to the
+    /// `[T N 6H]` and its gradient. Backward through time, each step the product carries ∂h to the
     /// step before (`∂gates W_hh`); ∂c is carried in a row buffer; the gates are read, not recomputed.
     static func lstmBackward<T: BLASFloat>(_ s: [CPUStorage], _: T.Type) throws -> CPUStorage {
         let (whh, c0, out, up) = (s[0], s[1], s[2], s[3])
@@ -141,11 +160,10 @@ extension BLASRecurrent {
         let width = 6 * hidden, gates = 4 * hidden
         let result = CPUStorage(uninitialized: [steps + 1, n, gates], dtype: out.dtype)
         if n == 0 || hidden == 0 { return result }
-        let pr = result.pointer(T.self), po = out.pointer(T.self), pu = up.pointer(T.self)
-        let pw = whh.pointer(T.self), pc0 = c0.pointer(T.self)
+        let pr = result.pointer(T.self), po = out.pointer(T.self), pu = up.pointer(T.self), pc0 = c0.pointer(T.self)
         try BLASLibrary.ensureActive()
-        let int32 = BLASMatMul.int32
-        let (mn, m4, mh) = (try int32(n, "dimension"), try int32(gates, "dimension"), try int32(hidden, "dimension"))
+        let product = try RecurrentStepProduct(weight: whh.pointer(T.self), rows: n, hidden: hidden,
+                                               direction: .backward(depth: gates), maximumStride: gates)
         let dh = UnsafeMutablePointer<T>.allocate(capacity: n * hidden)
         let dc = UnsafeMutablePointer<T>.allocate(capacity: n * hidden)
         let scratch = UnsafeMutablePointer<T>.allocate(capacity: hidden)
@@ -157,40 +175,75 @@ extension BLASRecurrent {
         dc.initialize(repeating: 0, count: n * hidden)
         dh.initialize(repeating: 0, count: n * hidden)
         for t in (0..<steps).reversed() {
-            // ∂h of this step: its own gradient plus what the next step's gates send back.
-            for r in 0..<n { (dh + r * hidden).update(from: pu + (t * n + r) * width, count: hidden) }
-            if t + 1 < steps {
-                T.gemm(transA: false, transB: false, m: mn, n: mh, k: m4, alpha: 1, a: pr + (t + 1) * n * gates,
-                       lda: m4, b: pw, ldb: mh, beta: 1, c: dh, ldc: mh)
-            }
-            for r in 0..<n {
-                let row = po + (t * n + r) * width, u = pu + (t * n + r) * width, d = pr + (t * n + r) * gates
-                let g = row + 2 * hidden, previousC = t == 0 ? pc0 + r * hidden : row - n * width + hidden
-                let dhr = dh + r * hidden, dcr = dc + r * hidden
-                scratch.update(from: row + hidden, count: hidden)
-                tanhInPlace(scratch, hidden)
-                // One store target per loop, every access `p[j]` (index arithmetic inside a loop
-                // is overflow-checked and stops the vectoriser).
-                let (i, f, gg, o, tc) = (g, g + hidden, g + 2 * hidden, g + 3 * hidden, scratch)
-                let (uc, ui, uf, ug, uo) = (u + hidden, u + 2 * hidden, u + 3 * hidden, u + 4 * hidden, u + 5 * hidden)
-                let (di, df, dg, dO) = (d, d + hidden, d + 2 * hidden, d + 3 * hidden)
-                // ∂c' in full, kept in the carry: from c' itself and through h' = o·tanh c'.
-                for j in 0..<hidden { dcr[j] = uc[j] + dcr[j] + dhr[j] * o[j] * (1 - tc[j] * tc[j]) }
-                for j in 0..<hidden { di[j] = (dcr[j] * gg[j] + ui[j]) * i[j] * (1 - i[j]) }
-                for j in 0..<hidden { df[j] = (dcr[j] * previousC[j] + uf[j]) * f[j] * (1 - f[j]) }
-                for j in 0..<hidden { dg[j] = (dcr[j] * i[j] + ug[j]) * (1 - gg[j] * gg[j]) }
-                for j in 0..<hidden { dO[j] = (dhr[j] * tc[j] + uo[j]) * o[j] * (1 - o[j]) }
-                // The carry to the step before: ∂c = ∂c'·f.
-                for j in 0..<hidden { dcr[j] *= f[j] }
+            let slab = po + t * n * width, upSlab = pu + t * n * width, dSlab = pr + t * n * gates
+            let cPrev: UnsafeMutablePointer<T> = t == 0 ? pc0 : slab - n * width + hidden
+            let cStride = t == 0 ? hidden : width
+            product.forEachUnitRange { units in
+                // ∂h of this step: its own gradient plus what the next step's gates send back.
+                for r in 0..<n {
+                    (dh + r * hidden + units.lowerBound).update(from: upSlab + r * width + units.lowerBound,
+                                                                count: units.count)
+                }
+                if t + 1 < steps {
+                    product.accumulate(dSlab + n * gates, lda: gates, into: dh, ldc: hidden, units: units)
+                }
+                lstmBackwardGates(product.native, rows: n, hidden: hidden, units: units, slab: slab, upSlab: upSlab,
+                                  width: width, cPrev: cPrev, cStride: cStride, dh: dh, dc: dc, d: dSlab, scratch: scratch)
             }
         }
         // The last row: ∂h0 = ∂gates₀ W_hh, ∂c0 as carried, zeros.
         let last = pr + steps * n * gates
         last.update(repeating: 0, count: n * gates)
-        T.gemm(transA: false, transB: false, m: mn, n: mh, k: m4, alpha: 1, a: pr, lda: m4, b: pw, ldb: mh,
-               beta: 0, c: last, ldc: m4)
+        product.forEachUnitRange { units in product.accumulate(pr, lda: gates, into: last, ldc: gates, units: units) }
         for r in 0..<n { (last + r * gates + hidden).update(from: dc + r * hidden, count: hidden) }
         return result
+    }
+
+    /// One step's gradient pass over hidden units `units` of every row: ∂c' (carried in `dc`,
+    /// left as ∂c'·f) and the ∂ of the pre-activations into `d` rows (stride 4H), from the
+    /// slab's `[h c i f g o]` rows, their gradient and the step's full ∂h.
+    @inline(__always)
+    static func lstmBackwardGates<T: BLASFloat>(_ native: Bool, rows n: Int, hidden: Int, units: Range<Int>,
+                                                slab: UnsafePointer<T>, upSlab: UnsafePointer<T>, width: Int,
+                                                cPrev: UnsafePointer<T>, cStride: Int,
+                                                dh: UnsafeMutablePointer<T>, dc: UnsafeMutablePointer<T>,
+                                                d: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>) {
+        if native {
+            mino_lstm_backward_gates(n, hidden, units.lowerBound, units.upperBound, float(slab), float(upSlab), width,
+                                     float(cPrev), cStride, float(dh), float(dc), float(d))
+            return
+        }
+        let (lo, count, gates) = (units.lowerBound, units.count, 4 * hidden)
+        for r in 0..<n {
+            let row = slab + r * width + lo, u = upSlab + r * width + lo, dr = d + r * gates + lo
+            let previousC = cPrev + r * cStride + lo, dhr = dh + r * hidden + lo, dcr = dc + r * hidden + lo
+            scratch.update(from: row + hidden, count: count)
+            tanhInPlace(scratch, count)
+            // One store target per loop, every access `p[j]` (index arithmetic inside a loop
+            // is overflow-checked and stops the vectoriser).
+            let (i, f, gg, o, tc) = (row + 2 * hidden, row + 3 * hidden, row + 4 * hidden, row + 5 * hidden, scratch)
+            let (uc, ui, uf, ug, uo) = (u + hidden, u + 2 * hidden, u + 3 * hidden, u + 4 * hidden, u + 5 * hidden)
+            let (di, df, dg, dO) = (dr, dr + hidden, dr + 2 * hidden, dr + 3 * hidden)
+            // ∂c' in full, kept in the carry: from c' itself and through h' = o·tanh c'.
+            for j in 0..<count { dcr[j] = uc[j] + dcr[j] + dhr[j] * o[j] * (1 - tc[j] * tc[j]) }
+            for j in 0..<count { di[j] = (dcr[j] * gg[j] + ui[j]) * i[j] * (1 - i[j]) }
+            for j in 0..<count { df[j] = (dcr[j] * previousC[j] + uf[j]) * f[j] * (1 - f[j]) }
+            for j in 0..<count { dg[j] = (dcr[j] * i[j] + ug[j]) * (1 - gg[j] * gg[j]) }
+            for j in 0..<count { dO[j] = (dhr[j] * tc[j] + uo[j]) * o[j] * (1 - o[j]) }
+            // The carry to the step before: ∂c = ∂c'·f.
+            for j in 0..<count { dcr[j] *= f[j] }
+        }
+    }
+
+    /// A float32 pointer to `p`'s memory, for the native kernels (called only when T is Float).
+    @inline(__always)
+    static func float<T>(_ p: UnsafePointer<T>) -> UnsafePointer<Float> {
+        UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
+    }
+
+    @inline(__always)
+    static func float<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
     }
 }
 
@@ -198,8 +251,9 @@ extension BLASRecurrent {
 
 extension BLASRecurrent {
     /// `[T N 5H]`, every step's `[h r z n hn]`: one gemm projects every step's input
-    /// (`X W_ihᵀ + b_ih`, `[T·N 3H]`), then each step one gemm gives `h W_hhᵀ + b_hh` (h read in
-    /// place from the previous step's row) and one pass the gates and h.
+    /// (`X W_ihᵀ + b_ih`, `[T·N 3H]`), then each step, for a range of hidden units at a time,
+    /// the product gives `h W_hhᵀ + b_hh` (h read in place from the previous step's row) and one
+    /// pass the gates and h.
     static func gru<T: BLASFloat>(_ s: [CPUStorage], _: T.Type) throws -> CPUStorage {
         let (x, wih, whh, bih, bhh, h0) = (s[0], s[1], s[2], s[3], s[4], s[5])
         let (steps, n, features, hidden) = (x.shape[0], x.shape[1], x.shape[2], whh.shape[1])
@@ -212,52 +266,76 @@ extension BLASRecurrent {
         for r in 0..<steps * n { (pg + r * gates).update(from: pbi, count: gates) }
         try BLASLibrary.ensureActive()
         let int32 = BLASMatMul.int32
-        let (m3, mh, mn) = (try int32(gates, "dimension"), try int32(hidden, "dimension"), try int32(n, "dimension"))
         if features > 0 {
-            let mi = try int32(features, "dimension")
+            let (mi, m3) = (try int32(features, "dimension"), try int32(gates, "dimension"))
             T.gemm(transA: false, transB: true, m: try int32(steps * n, "dimension"), n: m3, k: mi, alpha: 1,
                    a: x.pointer(T.self), lda: mi, b: wih.pointer(T.self), ldb: mi, beta: 1, c: pg, ldc: m3)
         }
+        let product = try RecurrentStepProduct(weight: whh.pointer(T.self), rows: n, hidden: hidden,
+                                               direction: .forward(blocks: 3), maximumStride: width)
         let recurrent = UnsafeMutablePointer<T>.allocate(capacity: n * gates)
         defer { recurrent.deallocate() }
         for t in 0..<steps {
-            let slab = po + t * n * width
-            let (hPrev, stride) = t == 0 ? (h0.pointer(T.self), hidden) : (slab - n * width, width)
-            for r in 0..<n { (recurrent + r * gates).update(from: pbh, count: gates) }
-            T.gemm(transA: false, transB: true, m: mn, n: m3, k: mh, alpha: 1, a: hPrev,
-                   lda: try int32(stride, "leading dimension"), b: whh.pointer(T.self), ldb: mh,
-                   beta: 1, c: recurrent, ldc: m3)
-            for r in 0..<n {
-                let row = slab + r * width, gi = pg + (t * n + r) * gates, gh = recurrent + r * gates
-                let hp = hPrev + r * stride
-                let (h, rz, reset, z, cand, hn) = (row, row + hidden, row + hidden, row + 2 * hidden, row + 3 * hidden,
-                                                   row + 4 * hidden)
-                let (gin, ghn, count) = (gi + 2 * hidden, gh + 2 * hidden, 2 * hidden)
-                for j in 0..<count { rz[j] = gi[j] + gh[j] }
-                for j in 0..<count { rz[j] = BLASMath.sigmoid(rz[j]) }
-                hn.update(from: ghn, count: hidden)
-                for j in 0..<hidden { cand[j] = gin[j] + reset[j] * hn[j] }
-                tanhInPlace(cand, hidden)
-                for j in 0..<hidden { h[j] = cand[j] + z[j] * (hp[j] - cand[j]) }
+            let slab = po + t * n * width, projectedSlab = pg + t * n * gates
+            let hPrev: UnsafeMutablePointer<T> = t == 0 ? h0.pointer(T.self) : slab - n * width
+            let stride = t == 0 ? hidden : width
+            product.forEachUnitRange { units in
+                for r in 0..<n {
+                    for block in 0..<3 {
+                        let column = block * hidden + units.lowerBound
+                        (recurrent + r * gates + column).update(from: pbh + column, count: units.count)
+                    }
+                }
+                product.accumulate(hPrev, lda: stride, into: recurrent, ldc: gates, units: units)
+                gruGates(product.native, rows: n, hidden: hidden, units: units, projected: projectedSlab,
+                         recurrent: recurrent, hPrev: hPrev, stride: stride, slab: slab, width: width)
             }
         }
         return out
     }
 
+    /// One step's gate pass over hidden units `units` of every row: r, z = σ(x part + h part),
+    /// hn = the h part of n, n = tanh(x part + r·hn), h' = n + z·(h − n), into the slab's rows
+    /// `[h r z n hn]` (stride `width`); `projected` and `recurrent` rows are `[r z n]` (stride 3H).
+    @inline(__always)
+    static func gruGates<T: BLASFloat>(_ native: Bool, rows n: Int, hidden: Int, units: Range<Int>,
+                                       projected: UnsafePointer<T>, recurrent: UnsafePointer<T>,
+                                       hPrev: UnsafePointer<T>, stride: Int, slab: UnsafeMutablePointer<T>, width: Int) {
+        let (lo, count, gates) = (units.lowerBound, units.count, 3 * hidden)
+        if native {
+            mino_gru_forward_gates(n, hidden, lo, units.upperBound, float(projected), gates, float(recurrent), gates,
+                                   float(hPrev), stride, float(slab), width)
+            return
+        }
+        for r in 0..<n {
+            let row = slab + r * width + lo, gi = projected + r * gates + lo, gh = recurrent + r * gates + lo
+            let hp = hPrev + r * stride + lo
+            let (h, reset, z, cand, hn) = (row, row + hidden, row + 2 * hidden, row + 3 * hidden, row + 4 * hidden)
+            let (giz, ghz, gin, ghn) = (gi + hidden, gh + hidden, gi + 2 * hidden, gh + 2 * hidden)
+            for j in 0..<count { reset[j] = gi[j] + gh[j] }
+            for j in 0..<count { z[j] = giz[j] + ghz[j] }
+            sigmoidInPlace(reset, count)
+            sigmoidInPlace(z, count)
+            hn.update(from: ghn, count: count)
+            for j in 0..<count { cand[j] = gin[j] + reset[j] * hn[j] }
+            tanhInPlace(cand, count)
+            for j in 0..<count { h[j] = cand[j] + z[j] * (hp[j] - cand[j]) }
+        }
+    }
+
     /// `[T+1 N 4H]`: each step's `[∂r ∂z ∂hn ∂n]`, then `[∂h0 0 0 0]`, from `weight_hh`, `h0`, gru's
-    /// output `[T N 5H]` and its gradient. Backward through time, one gemm per step carries ∂h to
-    /// the step before (`[∂r ∂z ∂hn] W_hh`, added to `∂h'·z`).
+    /// output `[T N 5H]` and its gradient. Backward through time, each step the product carries
+    /// the step after's `[∂r ∂z ∂hn] W_hh` into ∂h (added to its `∂h'·z`), then the gate pass runs.
     static func gruBackward<T: BLASFloat>(_ s: [CPUStorage], _: T.Type) throws -> CPUStorage {
         let (whh, h0, out, up) = (s[0], s[1], s[2], s[3])
         let (steps, n, hidden) = (out.shape[0], out.shape[1], whh.shape[1])
         let width = 5 * hidden, four = 4 * hidden
         let result = CPUStorage(uninitialized: [steps + 1, n, four], dtype: out.dtype)
         if n == 0 || hidden == 0 { return result }
-        let pr = result.pointer(T.self), po = out.pointer(T.self), pu = up.pointer(T.self), pw = whh.pointer(T.self)
+        let pr = result.pointer(T.self), po = out.pointer(T.self), pu = up.pointer(T.self)
         try BLASLibrary.ensureActive()
-        let int32 = BLASMatMul.int32
-        let (mn, m3, m4, mh) = (try int32(n, "dimension"), try int32(3 * hidden, "dimension"),
-                                try int32(four, "dimension"), try int32(hidden, "dimension"))
+        let product = try RecurrentStepProduct(weight: whh.pointer(T.self), rows: n, hidden: hidden,
+                                               direction: .backward(depth: 3 * hidden), maximumStride: four)
         let carry = UnsafeMutablePointer<T>.allocate(capacity: n * hidden)
         let dh = UnsafeMutablePointer<T>.allocate(capacity: hidden)
         defer {
@@ -266,26 +344,50 @@ extension BLASRecurrent {
         }
         carry.initialize(repeating: 0, count: n * hidden)
         for t in (0..<steps).reversed() {
-            for r in 0..<n {
-                let row = po + (t * n + r) * width, u = pu + (t * n + r) * width, d = pr + (t * n + r) * four
-                let previous = t == 0 ? h0.pointer(T.self) + r * hidden : row - n * width
-                let c = carry + r * hidden
-                let (reset, z, cand, hn) = (row + hidden, row + 2 * hidden, row + 3 * hidden, row + 4 * hidden)
-                let (ur, uz, un, uhn) = (u + hidden, u + 2 * hidden, u + 3 * hidden, u + 4 * hidden)
-                let (dr, dz, dhn, dn) = (d, d + hidden, d + 2 * hidden, d + 3 * hidden)
-                for j in 0..<hidden { dh[j] = u[j] + c[j] }
-                for j in 0..<hidden { dn[j] = (dh[j] * (1 - z[j]) + un[j]) * (1 - cand[j] * cand[j]) }
-                for j in 0..<hidden { dr[j] = (dn[j] * hn[j] + ur[j]) * reset[j] * (1 - reset[j]) }
-                for j in 0..<hidden { dz[j] = (dh[j] * (previous[j] - cand[j]) + uz[j]) * z[j] * (1 - z[j]) }
-                for j in 0..<hidden { dhn[j] = dn[j] * reset[j] + uhn[j] }
-                for j in 0..<hidden { c[j] = dh[j] * z[j] }
+            let slab = po + t * n * width, upSlab = pu + t * n * width, dSlab = pr + t * n * four
+            let hPrev: UnsafeMutablePointer<T> = t == 0 ? h0.pointer(T.self) : slab - n * width
+            let stride = t == 0 ? hidden : width
+            product.forEachUnitRange { units in
+                if t + 1 < steps {
+                    product.accumulate(dSlab + n * four, lda: four, into: carry, ldc: hidden, units: units)
+                }
+                gruBackwardGates(product.native, rows: n, hidden: hidden, units: units, slab: slab, upSlab: upSlab,
+                                 width: width, hPrev: hPrev, stride: stride, carry: carry, d: dSlab, dh: dh)
             }
-            T.gemm(transA: false, transB: false, m: mn, n: mh, k: m3, alpha: 1, a: pr + t * n * four, lda: m4,
-                   b: pw, ldb: mh, beta: 1, c: carry, ldc: mh)
         }
+        product.forEachUnitRange { units in product.accumulate(pr, lda: four, into: carry, ldc: hidden, units: units) }
         let last = pr + steps * n * four
         last.update(repeating: 0, count: n * four)
         for r in 0..<n { (last + r * four).update(from: carry + r * hidden, count: hidden) }
         return result
+    }
+
+    /// One step's gradient pass over hidden units `units` of every row: ∂h = its gradient + the
+    /// carry, then `[∂r ∂z ∂hn ∂n]` into `d` rows (stride 4H) and ∂h·z left in the carry. The
+    /// Swift loops (when `native` is false) use `dh` (H) and run on one thread only.
+    @inline(__always)
+    static func gruBackwardGates<T: BLASFloat>(_ native: Bool, rows n: Int, hidden: Int, units: Range<Int>,
+                                               slab: UnsafePointer<T>, upSlab: UnsafePointer<T>, width: Int,
+                                               hPrev: UnsafePointer<T>, stride: Int, carry: UnsafeMutablePointer<T>,
+                                               d: UnsafeMutablePointer<T>, dh: UnsafeMutablePointer<T>) {
+        let (lo, count, four) = (units.lowerBound, units.count, 4 * hidden)
+        if native {
+            mino_gru_backward_gates(n, hidden, lo, units.upperBound, float(slab), float(upSlab), width, float(hPrev), stride,
+                                    float(carry), float(d))
+            return
+        }
+        for r in 0..<n {
+            let row = slab + r * width + lo, u = upSlab + r * width + lo, dr4 = d + r * four + lo
+            let previous = hPrev + r * stride + lo, c = carry + r * hidden + lo
+            let (reset, z, cand, hn) = (row + hidden, row + 2 * hidden, row + 3 * hidden, row + 4 * hidden)
+            let (ur, uz, un, uhn) = (u + hidden, u + 2 * hidden, u + 3 * hidden, u + 4 * hidden)
+            let (dr, dz, dhn, dn) = (dr4, dr4 + hidden, dr4 + 2 * hidden, dr4 + 3 * hidden)
+            for j in 0..<count { dh[j] = u[j] + c[j] }
+            for j in 0..<count { dn[j] = (dh[j] * (1 - z[j]) + un[j]) * (1 - cand[j] * cand[j]) }
+            for j in 0..<count { dr[j] = (dn[j] * hn[j] + ur[j]) * reset[j] * (1 - reset[j]) }
+            for j in 0..<count { dz[j] = (dh[j] * (previous[j] - cand[j]) + uz[j]) * z[j] * (1 - z[j]) }
+            for j in 0..<count { dhn[j] = dn[j] * reset[j] + uhn[j] }
+            for j in 0..<count { c[j] = dh[j] * z[j] }
+        }
     }
 }
