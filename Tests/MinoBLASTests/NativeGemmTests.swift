@@ -100,14 +100,17 @@ final class NativeGemmTests: XCTestCase {
                 for p in 0..<k { for j in 0..<n { source[j * ldt + p] = b[p * ldb + j] } }
                 (rowStride, columnStride) = (1, ldt)
             }
+            // Packed and multiplied in the same panel ranges, as threads take them.
+            let bounds = [0] + panelSplits + [(n + 31) / 32]
             var packedB = [Float](repeating: .nan, count: Swift.max(mino_sgemm_packed_count(k, n), 1))
             source.withUnsafeBufferPointer { ps in
                 packedB.withUnsafeMutableBufferPointer { pp in
-                    mino_sgemm_pack_b(k, n, ps.baseAddress, rowStride, columnStride, pp.baseAddress)
+                    for (first, end) in zip(bounds, bounds.dropFirst()) {
+                        mino_sgemm_pack_b(k, n, ps.baseAddress, rowStride, columnStride, pp.baseAddress, first, end)
+                    }
                 }
             }
             var result = c
-            let bounds = [0] + panelSplits + [(n + 31) / 32]
             a.withUnsafeBufferPointer { pa in
                 packedB.withUnsafeBufferPointer { pp in
                     result.withUnsafeMutableBufferPointer { pc in
@@ -168,21 +171,35 @@ final class NativeGemmTests: XCTestCase {
         }
     }
 
-    /// Packing lays out ⌈N/32⌉ panels of K rows of 32 columns, zero past N.
+    /// Packing lays out ⌈N/32⌉ panels of K rows of 32 columns, zero past N, from B or from Bᵀ
+    /// (whose 16×16 blocks are transposed in registers: depths and widths around 16 here).
     func testPackedLayout() {
-        let (k, n) = (3, 40)
-        let b = (0..<(k * n)).map { Float($0 + 1) }
-        XCTAssertEqual(mino_sgemm_packed_count(k, n), k * 64)
-        XCTAssertEqual(mino_sgemm_packed_count(0, n), 0)
-        var packedB = [Float](repeating: .nan, count: k * 64)
-        b.withUnsafeBufferPointer { pb in
-            packedB.withUnsafeMutableBufferPointer { pp in mino_sgemm_pack_b(k, n, pb.baseAddress, n, 1, pp.baseAddress) }
-        }
-        for panel in 0..<2 {
-            for p in 0..<k {
-                for j in 0..<32 {
-                    let column = panel * 32 + j
-                    XCTAssertEqual(packedB[panel * k * 32 + p * 32 + j], column < n ? b[p * n + column] : 0)
+        for (k, n) in [(3, 40), (16, 32), (17, 47), (35, 64), (40, 17)] {
+            let b = (0..<(k * n)).map { Float($0 + 1) }
+            var transposed = [Float](repeating: .nan, count: n * (k + 1))
+            for p in 0..<k { for j in 0..<n { transposed[j * (k + 1) + p] = b[p * n + j] } }
+            let panels = (n + 31) / 32
+            XCTAssertEqual(mino_sgemm_packed_count(k, n), k * panels * 32)
+            XCTAssertEqual(mino_sgemm_packed_count(0, n), 0)
+            for fromTranspose in [false, true] {
+                var packedB = [Float](repeating: .nan, count: k * panels * 32)
+                (fromTranspose ? transposed : b).withUnsafeBufferPointer { pb in
+                    packedB.withUnsafeMutableBufferPointer { pp in
+                        if fromTranspose {
+                            mino_sgemm_pack_b(k, n, pb.baseAddress, 1, k + 1, pp.baseAddress, 0, panels)
+                        } else {
+                            mino_sgemm_pack_b(k, n, pb.baseAddress, n, 1, pp.baseAddress, 0, panels)
+                        }
+                    }
+                }
+                for panel in 0..<panels {
+                    for p in 0..<k {
+                        for j in 0..<32 {
+                            let column = panel * 32 + j
+                            XCTAssertEqual(packedB[panel * k * 32 + p * 32 + j], column < n ? b[p * n + column] : 0,
+                                           "\(k)×\(n) transposed \(fromTranspose) panel \(panel) row \(p) column \(j)")
+                        }
+                    }
                 }
             }
         }

@@ -91,11 +91,42 @@ ptrdiff_t mino_sgemm_packed_count(ptrdiff_t k, ptrdiff_t n) {
     return k * ((n + PANEL - 1) / PANEL) * PANEL;
 }
 
+/// Row pairs (r, r + s) of a 16×16 block swap their off-diagonal s×s sub-blocks: after
+/// s = 8, 4, 2, 1 the block is transposed (each step one two-source permute per row).
+#define MINO_LANE_LIST(...) __VA_ARGS__
+#define MINO_TRANSPOSE_STEP(s, LOW, HIGH)                                                   \
+    for (int r = 0; r < 16; r++) {                                                          \
+        if (r & s) continue;                                                                \
+        const MinoF16 a = rows[r], b = rows[r + s];                                         \
+        rows[r] = __builtin_shufflevector(a, b, MINO_LANE_LIST LOW);                        \
+        rows[r + s] = __builtin_shufflevector(a, b, MINO_LANE_LIST HIGH);                   \
+    }
+
+/// panel[κ·32 + j] = source[j·stride + κ] for κ, j in 0..<16: a 16×16 block of W written
+/// transposed into a panel.
+MINO_INLINE void transpose_block(const float *source, ptrdiff_t stride, float *panel) {
+    MinoF16 rows[16];
+    for (int r = 0; r < 16; r++) rows[r] = mino_load(source + r * stride);
+    MINO_TRANSPOSE_STEP(8, (0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23),
+                        (8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31))
+    MINO_TRANSPOSE_STEP(4, (0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27),
+                        (4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31))
+    MINO_TRANSPOSE_STEP(2, (0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29),
+                        (2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31))
+    MINO_TRANSPOSE_STEP(1, (0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30),
+                        (1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31))
+    for (int r = 0; r < 16; r++) mino_store(panel + r * PANEL, rows[r]);
+}
+
 void mino_sgemm_pack_b(ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t rowStride, ptrdiff_t columnStride,
-                       float *packed) {
+                       float *packed, ptrdiff_t firstPanel, ptrdiff_t endPanel) {
     if (k <= 0 || n <= 0) return;
-    for (ptrdiff_t j0 = 0; j0 < n; j0 += PANEL) {
-        float *panel = packed + j0 * k;  // panel j0/32 starts after j0/32 panels of k × 32
+    const ptrdiff_t panels = (n + PANEL - 1) / PANEL;
+    if (firstPanel < 0) firstPanel = 0;
+    if (endPanel > panels) endPanel = panels;
+    for (ptrdiff_t index = firstPanel; index < endPanel; index++) {
+        const ptrdiff_t j0 = index * PANEL;
+        float *panel = packed + j0 * k;  // after j0/32 panels of k × 32
         const ptrdiff_t columns = n - j0 < PANEL ? n - j0 : PANEL;
         if (columnStride == 1) {
             // Row-major B: each panel row is a contiguous piece of a row of B.
@@ -106,10 +137,19 @@ void mino_sgemm_pack_b(ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t rowSt
             }
             continue;
         }
-        // Column by column: with B = Wᵀ (rowStride 1) each column is a contiguous row of W.
+        // B = Wᵀ (column j of B a row of W when rowStride is 1): whole 16×16 blocks transposed
+        // in registers, the rest element by element.
+        ptrdiff_t blockColumns = 0, blockDepth = 0;
+        if (rowStride == 1) {
+            blockColumns = columns / 16 * 16;
+            blockDepth = k / 16 * 16;
+            for (ptrdiff_t j = 0; j < blockColumns; j += 16)
+                for (ptrdiff_t p = 0; p < blockDepth; p += 16)
+                    transpose_block(b + (j0 + j) * columnStride + p, columnStride, panel + p * PANEL + j);
+        }
         for (ptrdiff_t j = 0; j < columns; j++) {
             const float *source = b + (j0 + j) * columnStride;
-            for (ptrdiff_t p = 0; p < k; p++) panel[p * PANEL + j] = source[p * rowStride];
+            for (ptrdiff_t p = j < blockColumns ? blockDepth : 0; p < k; p++) panel[p * PANEL + j] = source[p * rowStride];
         }
         for (ptrdiff_t j = columns; j < PANEL; j++)
             for (ptrdiff_t p = 0; p < k; p++) panel[p * PANEL + j] = 0;

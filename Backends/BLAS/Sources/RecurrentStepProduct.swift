@@ -52,13 +52,21 @@ final class RecurrentStepProduct<T: BLASFloat> {
         guard !overflow else { throw MinoError(.backend, "recurrent layer: weight of \(blocks)×\(packedBlockCount) too large") }
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))
         let w = UnsafeRawPointer(weight).assumingMemoryBound(to: Float.self)
-        for block in 0..<blocks {
-            if transposed {
-                // Block q of B = Wᵀ is (rows qH..<(q+1)H of W)ᵀ: element (κ, j) at W[(qH + j)·H + κ].
-                mino_sgemm_pack_b(depth, hidden, w + block * hidden * hidden, 1, hidden,
-                                  buffer + block * packedBlockCount)
-            } else {
-                mino_sgemm_pack_b(depth, hidden, w, hidden, 1, buffer)
+        let (width, blockSize, depth, hidden, transposed) = (Int(MINO_SGEMM_PANEL_WIDTH), packedBlockCount, depth,
+                                                             hidden, transposed)
+        let panels = (hidden + width - 1) / width
+        // A pass over all of W_hh per call: spread over the threads as well, panel by panel
+        // (at least 64K floats a chunk).
+        ParallelLoop.forEachChunk(count: blocks * panels, minimumChunk: Swift.max(1, (1 << 16) / (depth * width))) { range in
+            for index in range {
+                let (block, panel) = index.quotientAndRemainder(dividingBy: panels)
+                if transposed {
+                    // Block q of B = Wᵀ is (rows qH..<(q+1)H of W)ᵀ: element (κ, j) at W[(qH + j)·H + κ].
+                    mino_sgemm_pack_b(depth, hidden, w + block * hidden * hidden, 1, hidden, buffer + block * blockSize,
+                                      panel, panel + 1)
+                } else {
+                    mino_sgemm_pack_b(depth, hidden, w, hidden, 1, buffer, panel, panel + 1)
+                }
             }
         }
         packed = buffer

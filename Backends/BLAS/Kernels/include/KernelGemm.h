@@ -24,10 +24,11 @@ void mino_sgemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t
 ptrdiff_t mino_sgemm_packed_count(ptrdiff_t k, ptrdiff_t n);
 
 /// Copies B (K×N), element (κ, j) at b[κ·rowStride + j·columnStride], into `packed` as
-/// ⌈N/32⌉ panels, each K rows of 32 contiguous columns (zeros past N). rowStride 1 and
-/// columnStride ldw read a row-major W (N×K) as B = Wᵀ.
+/// ⌈N/32⌉ panels, each K rows of 32 contiguous columns (zeros past N), writing only the
+/// panels [firstPanel, endPanel) (disjoint ranges may run on different threads). rowStride 1
+/// and columnStride ldw read a row-major W (N×K) as B = Wᵀ.
 void mino_sgemm_pack_b(ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t rowStride, ptrdiff_t columnStride,
-                       float *packed);
+                       float *packed, ptrdiff_t firstPanel, ptrdiff_t endPanel);
 
 /// C (M×N, ldc) += A (M×K, lda) · B for B's columns in panels [firstPanel, endPanel) only
 /// (columns 32·firstPanel ..< min(32·endPanel, N)), B packed by `mino_sgemm_pack_b` with
