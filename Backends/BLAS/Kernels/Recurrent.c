@@ -15,15 +15,19 @@ MINO_INLINE MinoF16 load(const float *p, __mmask16 mask) { return (MinoF16)_mm51
 MINO_INLINE void store(float *p, MinoF16 v, __mmask16 mask) { _mm512_mask_storeu_ps(p, mask, (__m512)v); }
 
 void mino_lstm_forward_gates(ptrdiff_t rows, ptrdiff_t hidden, ptrdiff_t first, ptrdiff_t end,
-                             float *state, ptrdiff_t stateStride, const float *previousCell, ptrdiff_t previousStride) {
+                             float *state, ptrdiff_t stateStride, const float *bias,
+                             const float *previousCell, ptrdiff_t previousStride) {
+    const float *bi = bias, *bf = bi + hidden, *bg = bf + hidden, *bo = bg + hidden;
     for (ptrdiff_t r = 0; r < rows; r++) {
         float *h = state + r * stateStride, *c = h + hidden, *i = c + hidden, *f = i + hidden, *g = f + hidden,
               *o = g + hidden;
         const float *cp = previousCell + r * previousStride;
         for (ptrdiff_t j = first; j < end; j += 16) {
             const __mmask16 m = lanes(j, end);
-            const MinoF16 ia = mino_sigmoid(load(i + j, m)), fa = mino_sigmoid(load(f + j, m));
-            const MinoF16 ga = mino_tanh(load(g + j, m)), oa = mino_sigmoid(load(o + j, m));
+            const MinoF16 ia = mino_sigmoid(load(i + j, m) + load(bi + j, m));
+            const MinoF16 fa = mino_sigmoid(load(f + j, m) + load(bf + j, m));
+            const MinoF16 ga = mino_tanh(load(g + j, m) + load(bg + j, m));
+            const MinoF16 oa = mino_sigmoid(load(o + j, m) + load(bo + j, m));
             const MinoF16 cell = fa * load(cp + j, m) + ia * ga;
             store(i + j, ia, m);
             store(f + j, fa, m);

@@ -82,11 +82,11 @@ extension BLASRecurrent {
         for j in 0..<count { p[j] = tanh(p[j]) }
     }
 
-    /// `[T N 6H]`, every step's `[h c i f g o]`. The gate columns are the workspace: the bias
-    /// `b_ih + b_hh` is written there, one gemm adds `X W_ihᵀ` for every step at once, then
-    /// each step the product adds `h W_hhᵀ` (h read in place from the previous step's row) and
-    /// one pass activates the gates and writes `c` and `h`, both for a range of hidden units
-    /// at a time (see ``RecurrentStepProduct``).
+    /// `[T N 6H]`, every step's `[h c i f g o]`. The gate columns are the workspace: one gemm
+    /// writes `X W_ihᵀ` there for every step at once, then each step the product adds `h W_hhᵀ`
+    /// (h read in place from the previous step's row) and one pass adds the bias `b_ih + b_hh`,
+    /// activates the gates and writes `c` and `h`, both for a range of hidden units at a time
+    /// (see ``RecurrentStepProduct``).
     static func lstm<T: BLASFloat>(_ s: [CPUStorage], _: T.Type) throws -> CPUStorage {
         let (x, wih, whh, bih, bhh, h0, c0) = (s[0], s[1], s[2], s[3], s[4], s[5], s[6])
         let (steps, n, features, hidden) = (x.shape[0], x.shape[1], x.shape[2], whh.shape[1])
@@ -94,20 +94,23 @@ extension BLASRecurrent {
         let out = CPUStorage(uninitialized: [steps, n, width], dtype: x.dtype)
         if n == 0 || hidden == 0 { return out }
         let po = out.pointer(T.self), pbi = bih.pointer(T.self), pbh = bhh.pointer(T.self)
-        let bias = po + 2 * hidden
+        let bias = UnsafeMutablePointer<T>.allocate(capacity: gates), scratch = UnsafeMutablePointer<T>.allocate(capacity: hidden)
+        defer {
+            bias.deallocate()
+            scratch.deallocate()
+        }
         for j in 0..<gates { bias[j] = pbi[j] + pbh[j] }
-        for r in 1..<Swift.max(steps * n, 1) { (bias + r * width).update(from: bias, count: gates) }
         try BLASLibrary.ensureActive()
         let int32 = BLASMatMul.int32
         if features > 0 {
             let (mi, m4, mw) = (try int32(features, "dimension"), try int32(gates, "dimension"), try int32(width, "dimension"))
             T.gemm(transA: false, transB: true, m: try int32(steps * n, "dimension"), n: m4, k: mi, alpha: 1,
-                   a: x.pointer(T.self), lda: mi, b: wih.pointer(T.self), ldb: mi, beta: 1, c: po + 2 * hidden, ldc: mw)
+                   a: x.pointer(T.self), lda: mi, b: wih.pointer(T.self), ldb: mi, beta: 0, c: po + 2 * hidden, ldc: mw)
+        } else {
+            for r in 0..<steps * n { (po + r * width + 2 * hidden).update(repeating: 0, count: gates) }
         }
         let product = try RecurrentStepProduct(weight: whh.pointer(T.self), rows: n, hidden: hidden,
                                                direction: .forward(blocks: 4), maximumStride: width)
-        let scratch = UnsafeMutablePointer<T>.allocate(capacity: hidden)
-        defer { scratch.deallocate() }
         for t in 0..<steps {
             let slab = po + t * n * width
             // The state this step reads: h0 and c0, or the previous step's h and c in place.
@@ -118,27 +121,33 @@ extension BLASRecurrent {
             product.forEachUnitRange { units in
                 product.accumulate(hPrev, lda: stride, into: slab + 2 * hidden, ldc: width, units: units)
                 lstmGates(product.native, rows: n, hidden: hidden, units: units, slab: slab, width: width,
-                          cPrev: cPrev, stride: stride, scratch: scratch)
+                          bias: bias, cPrev: cPrev, stride: stride, scratch: scratch)
             }
         }
         return out
     }
 
     /// One step's gate pass over hidden units `units` of every row: the slab's rows `[h c i f g o]`
-    /// (stride `width`) from pre-activations to σ(i) σ(f) tanh(g) σ(o), c' = f·c + i·g, h' = o·tanh c'.
-    /// The Swift loops (when `native` is false) use `scratch` and run on one thread only.
+    /// (stride `width`) from pre-activations less the bias (`[4H]`) to σ(i) σ(f) tanh(g) σ(o),
+    /// c' = f·c + i·g, h' = o·tanh c'. The Swift loops (when `native` is false) use `scratch`
+    /// and run on one thread only.
     @inline(__always)
     static func lstmGates<T: BLASFloat>(_ native: Bool, rows n: Int, hidden: Int, units: Range<Int>,
-                                        slab: UnsafeMutablePointer<T>, width: Int,
+                                        slab: UnsafeMutablePointer<T>, width: Int, bias: UnsafePointer<T>,
                                         cPrev: UnsafePointer<T>, stride: Int, scratch: UnsafeMutablePointer<T>) {
         if native {
-            mino_lstm_forward_gates(n, hidden, units.lowerBound, units.upperBound, float(slab), width, float(cPrev), stride)
+            mino_lstm_forward_gates(n, hidden, units.lowerBound, units.upperBound, float(slab), width, float(bias),
+                                    float(cPrev), stride)
             return
         }
         let (lo, count) = (units.lowerBound, units.count)
         for r in 0..<n {
             let row = slab + r * width + lo, c = cPrev + r * stride + lo
             let (cell, i, f, gg, o) = (row + hidden, row + 2 * hidden, row + 3 * hidden, row + 4 * hidden, row + 5 * hidden)
+            for gate in 0..<4 {
+                let (pre, b) = (i + gate * hidden, bias + gate * hidden + lo)
+                for j in 0..<count { pre[j] += b[j] }
+            }
             // Loops over one pointer each where the exponentials are, so they vectorise.
             sigmoidInPlace(i, count)
             sigmoidInPlace(f, count)

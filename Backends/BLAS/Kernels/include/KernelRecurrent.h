@@ -15,10 +15,12 @@ extern "C" {
 #endif
 
 /// LSTM forward. `state` rows (stride `stateStride`) are `[h c i f g o]`, H each, the gates
-/// holding pre-activations: they become σ(i) σ(f) tanh(g) σ(o) in place, then
-/// c' = f·c + i·g and h' = o·tanh c' are written, with c read at previousCell[r·previousStride + j].
+/// holding pre-activations less `bias` (4H, `i f g o`): with it added they become
+/// σ(i) σ(f) tanh(g) σ(o) in place, then c' = f·c + i·g and h' = o·tanh c' are written, with
+/// c read at previousCell[r·previousStride + j].
 void mino_lstm_forward_gates(ptrdiff_t rows, ptrdiff_t hidden, ptrdiff_t first, ptrdiff_t end,
-                             float *state, ptrdiff_t stateStride, const float *previousCell, ptrdiff_t previousStride);
+                             float *state, ptrdiff_t stateStride, const float *bias,
+                             const float *previousCell, ptrdiff_t previousStride);
 
 /// LSTM backward through one step. `state` and `upstream` (its gradient) rows are `[h c i f g o]`
 /// (stride `stateStride`, gates activated); `dh` (rows × H) is the step's full ∂h; `dc`
