@@ -94,7 +94,8 @@ extension BLASRecurrent {
         let out = CPUStorage(uninitialized: [steps, n, width], dtype: x.dtype)
         if n == 0 || hidden == 0 { return out }
         let po = out.pointer(T.self), pbi = bih.pointer(T.self), pbh = bhh.pointer(T.self)
-        let bias = UnsafeMutablePointer<T>.allocate(capacity: gates), scratch = UnsafeMutablePointer<T>.allocate(capacity: hidden)
+        let bias = UnsafeMutablePointer<T>.allocate(capacity: gates)
+        let scratch = UnsafeMutablePointer<T>.allocate(capacity: hidden)
         defer {
             bias.deallocate()
             scratch.deallocate()
@@ -103,7 +104,8 @@ extension BLASRecurrent {
         try BLASLibrary.ensureActive()
         let int32 = BLASMatMul.int32
         if features > 0 {
-            let (mi, m4, mw) = (try int32(features, "dimension"), try int32(gates, "dimension"), try int32(width, "dimension"))
+            let (mi, m4) = (try int32(features, "dimension"), try int32(gates, "dimension"))
+            let mw = try int32(width, "dimension")
             T.gemm(transA: false, transB: true, m: try int32(steps * n, "dimension"), n: m4, k: mi, alpha: 1,
                    a: x.pointer(T.self), lda: mi, b: wih.pointer(T.self), ldb: mi, beta: 0, c: po + 2 * hidden, ldc: mw)
         } else {
@@ -136,8 +138,8 @@ extension BLASRecurrent {
                                         slab: UnsafeMutablePointer<T>, width: Int, bias: UnsafePointer<T>,
                                         cPrev: UnsafePointer<T>, stride: Int, scratch: UnsafeMutablePointer<T>) {
         if native {
-            mino_lstm_forward_gates(n, hidden, units.lowerBound, units.upperBound, float(slab), width, float(bias),
-                                    float(cPrev), stride)
+            mino_lstm_forward_gates(n, hidden, units.lowerBound, units.upperBound, asFloat(slab), width, asFloat(bias),
+                                    asFloat(cPrev), stride)
             return
         }
         let (lo, count) = (units.lowerBound, units.count)
@@ -218,8 +220,8 @@ extension BLASRecurrent {
                                                 dh: UnsafeMutablePointer<T>, dc: UnsafeMutablePointer<T>,
                                                 d: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>) {
         if native {
-            mino_lstm_backward_gates(n, hidden, units.lowerBound, units.upperBound, float(slab), float(upSlab), width,
-                                     float(cPrev), cStride, float(dh), float(dc), float(d))
+            mino_lstm_backward_gates(n, hidden, units.lowerBound, units.upperBound, asFloat(slab), asFloat(upSlab), width,
+                                     asFloat(cPrev), cStride, asFloat(dh), asFloat(dc), asFloat(d))
             return
         }
         let (lo, count, gates) = (units.lowerBound, units.count, 4 * hidden)
@@ -246,12 +248,12 @@ extension BLASRecurrent {
 
     /// A float32 pointer to `p`'s memory, for the native kernels (called only when T is Float).
     @inline(__always)
-    static func float<T>(_ p: UnsafePointer<T>) -> UnsafePointer<Float> {
+    static func asFloat<T>(_ p: UnsafePointer<T>) -> UnsafePointer<Float> {
         UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
     }
 
     @inline(__always)
-    static func float<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
+    static func asFloat<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
         UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
     }
 }
@@ -312,8 +314,8 @@ extension BLASRecurrent {
                                        hPrev: UnsafePointer<T>, stride: Int, slab: UnsafeMutablePointer<T>, width: Int) {
         let (lo, count, gates) = (units.lowerBound, units.count, 3 * hidden)
         if native {
-            mino_gru_forward_gates(n, hidden, lo, units.upperBound, float(projected), gates, float(recurrent), gates,
-                                   float(hPrev), stride, float(slab), width)
+            mino_gru_forward_gates(n, hidden, lo, units.upperBound, asFloat(projected), gates, asFloat(recurrent), gates,
+                                   asFloat(hPrev), stride, asFloat(slab), width)
             return
         }
         for r in 0..<n {
@@ -381,8 +383,8 @@ extension BLASRecurrent {
                                                d: UnsafeMutablePointer<T>, dh: UnsafeMutablePointer<T>) {
         let (lo, count, four) = (units.lowerBound, units.count, 4 * hidden)
         if native {
-            mino_gru_backward_gates(n, hidden, lo, units.upperBound, float(slab), float(upSlab), width, float(hPrev), stride,
-                                    float(carry), float(d))
+            mino_gru_backward_gates(n, hidden, lo, units.upperBound, asFloat(slab), asFloat(upSlab), width,
+                                    asFloat(hPrev), stride, asFloat(carry), asFloat(d))
             return
         }
         for r in 0..<n {

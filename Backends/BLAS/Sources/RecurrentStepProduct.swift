@@ -49,7 +49,9 @@ final class RecurrentStepProduct<T: BLASFloat> {
         }
         packedBlockCount = mino_sgemm_packed_count(depth, hidden)
         let (count, overflow) = packedBlockCount.multipliedReportingOverflow(by: blocks)
-        guard !overflow else { throw MinoError(.backend, "recurrent layer: weight of \(blocks)×\(packedBlockCount) too large") }
+        guard !overflow else {
+            throw MinoError(.backend, "recurrent layer: weight of \(blocks)×\(packedBlockCount) too large")
+        }
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))
         let w = UnsafeRawPointer(weight).assumingMemoryBound(to: Float.self)
         let (width, blockSize, depth, hidden, transposed) = (Int(MINO_SGEMM_PANEL_WIDTH), packedBlockCount, depth,
@@ -57,7 +59,8 @@ final class RecurrentStepProduct<T: BLASFloat> {
         let panels = (hidden + width - 1) / width
         // A pass over all of W_hh per call: spread over the threads as well, panel by panel
         // (at least 64K floats a chunk).
-        ParallelLoop.forEachChunk(count: blocks * panels, minimumChunk: Swift.max(1, (1 << 16) / (depth * width))) { range in
+        let panelsPerChunk = Swift.max(1, (1 << 16) / Swift.max(depth * width, 1))
+        ParallelLoop.forEachChunk(count: blocks * panels, minimumChunk: panelsPerChunk) { range in
             for index in range {
                 let (block, panel) = index.quotientAndRemainder(dividingBy: panels)
                 if transposed {
