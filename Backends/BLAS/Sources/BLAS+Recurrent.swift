@@ -116,9 +116,8 @@ extension BLASRecurrent {
         for t in 0..<steps {
             let slab = po + t * n * width
             // The state this step reads: h0 and c0, or the previous step's h and c in place.
-            let previous = slab - n * width
-            let hPrev: UnsafeMutablePointer<T> = t == 0 ? h0.pointer(T.self) : previous
-            let cPrev: UnsafeMutablePointer<T> = t == 0 ? c0.pointer(T.self) : previous + hidden
+            let hPrev: UnsafeMutablePointer<T> = t == 0 ? h0.pointer(T.self) : slab - n * width
+            let cPrev: UnsafeMutablePointer<T> = t == 0 ? c0.pointer(T.self) : slab - n * width + hidden
             let stride = t == 0 ? hidden : width
             product.forEachUnitRange { units in
                 product.accumulate(hPrev, lda: stride, into: slab + 2 * hidden, ldc: width, units: units)
