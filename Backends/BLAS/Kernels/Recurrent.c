@@ -52,7 +52,15 @@ void mino_lstm_backward_gates(ptrdiff_t rows, ptrdiff_t hidden, ptrdiff_t first,
         const float *cp = previousCell + r * previousStride, *dhr = dh + r * hidden;
         float *dcr = dc + r * hidden, *di = dgates + r * 4 * hidden, *df = di + hidden, *dg = df + hidden,
               *dO = dg + hidden;
+        // The next row's `[c i f g o]`, their gradients and its c (rows 6H apart, out of cache:
+        // the forward pass wrote them long before), fetched while this row computes.
+        const ptrdiff_t ahead = r + 1 < rows ? stateStride : 0, previousAhead = r + 1 < rows ? previousStride : 0;
         for (ptrdiff_t j = first; j < end; j += 16) {
+            for (int q = 0; q < 5; q++) {
+                _mm_prefetch((const char *)(c + ahead + q * hidden + j), _MM_HINT_T0);
+                _mm_prefetch((const char *)(uc + ahead + q * hidden + j), _MM_HINT_T0);
+            }
+            _mm_prefetch((const char *)(cp + previousAhead + j), _MM_HINT_T0);
             const __mmask16 m = lanes(j, end);
             const MinoF16 iv = load(i + j, m), fv = load(f + j, m), gv = load(g + j, m), ov = load(o + j, m);
             const MinoF16 tc = mino_tanh(load(c + j, m)), dhv = load(dhr + j, m);
