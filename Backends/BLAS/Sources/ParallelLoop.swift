@@ -4,9 +4,11 @@ import MinoKernels
 /// threads (`BLASThreads.count`), the calling thread taking one (the pool is
 /// `mino_parallel_run`, `Backends/BLAS/Kernels/ParallelRun.c`).
 ///
-/// For kernels that do not call BLAS inside the loop (the native kernels, elementwise
-/// passes): a BLAS call inside would spread over the library's own threads as well.
-/// A loop started inside a chunk runs serially.
+/// For the native kernels, which do not call BLAS inside the loop (a BLAS call inside would
+/// spread over the library's own threads as well). Not for the generic Swift loops: a
+/// chunk's body is a closure called through C, so a loop in it no longer inlines the
+/// element function it was handed, and stops vectorising (an elementwise map ran 2× slower
+/// split over two threads than whole on one). A loop started inside a chunk runs serially.
 enum ParallelLoop {
     /// Runs `body` on chunks covering `0..<count`, at most one chunk per thread and none
     /// smaller than `minimumChunk`, and returns when all are done.
