@@ -107,6 +107,7 @@ struct BenchDriver {
                                   threads: 0, note: ([p.summary] + p.warnings).joined(separator: "; "), provider: p.name))
         }
         if blas.isEmpty { print("WARNING: no BLAS library opened; the blas rows are missing") }
+        print("blas native kernels: \(NativeKernels.summary)")
         if let peak {
             print("FMA peak: \(Report.format(peak.gflops)) GFLOP/s float32 per thread (\(peak.vectors), register-only "
                   + "loop; each matmul child measures it again and the best counts); float64 rows against half of it, "

@@ -12,7 +12,7 @@ public func backendDetails(_ name: String) -> [(key: String, value: String)] {
     do {
         switch try backend(named: name) {
         case is BLASBackend:
-            return try BLASLibrary.current().details
+            return try BLASLibrary.current().details + [("native kernels", NativeKernels.summary)]
         case let torch as TorchBackend:
             let python = torch.pythonEnvironment
             return [("python", "\(python.executable) (\(python.versionString), found by \(python.origin))"),

@@ -41,38 +41,48 @@ MINO_INLINE MinoF16 mino_select(MinoI16 mask, MinoF16 a, MinoF16 b) {
     return (MinoF16)(((MinoI16)a & mask) | ((MinoI16)b & ~mask));
 }
 
-/// e^x for float lanes: x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-6
-/// polynomial (relative error about 2 ulp), 2^n built in the exponent bits.
-/// Inputs are clamped to [-87.3, 88.7], so it saturates to 0 and FLT_MAX-ish
-/// instead of producing inf; NaN in gives NaN out.
+/// e^x for float lanes, the same steps as the Swift loops' `Float.vectorExp`
+/// (Backends/CPU/CPUScalarMath.swift): Cody–Waite reduction x = n·ln2 + r,
+/// |r| ≤ ln2/2, a degree-6 polynomial for e^r, and 2^n built from exponent bits in
+/// two halves (so results near FLT_MAX and subnormals come out right). About 1 ulp;
+/// overflows to +inf, underflows to 0, passes NaN through.
 MINO_INLINE MinoF16 mino_exp(MinoF16 x) {
-    const MinoF16 hi = mino_splat(88.3762626647949f), lo = mino_splat(-87.3365447505531f);
     MinoI16 isNaN = x != x;
-    MinoF16 input = x;
-    x = mino_max(mino_min(x, hi), lo);
-    // n = round(x / ln 2) by adding and subtracting 1.5·2^23.
-    const MinoF16 shifter = mino_splat(12582912.0f);
-    MinoF16 n = x * mino_splat(1.44269504088896341f) + shifter;
-    n = n - shifter;
-    MinoF16 r = x - n * mino_splat(0.693359375f);
-    r = r - n * mino_splat(-2.12194440e-4f);
-    MinoF16 p = mino_splat(1.9875691500E-4f);
-    p = p * r + mino_splat(1.3981999507E-3f);
-    p = p * r + mino_splat(8.3334519073E-3f);
-    p = p * r + mino_splat(4.1665795894E-2f);
-    p = p * r + mino_splat(1.6666665459E-1f);
-    p = p * r + mino_splat(5.0000001201E-1f);
-    p = p * r * r + r + mino_splat(1);
-    MinoI16 bits = (__builtin_convertvector(n, MinoI16) + 127) << 23;
-    return mino_select(isNaN, input, p * (MinoF16)bits);
+    MinoF16 safe = mino_select(isNaN, mino_splat(0), mino_max(mino_min(x, mino_splat(89)), mino_splat(-104)));
+    // n = round(x·log2 e) with the 1.5·2^23 trick: the integer lands in the low mantissa bits.
+    const MinoF16 magic = mino_splat(12582912.0f);
+    MinoF16 shifted = safe * mino_splat(1.44269504f) + magic;
+    MinoF16 n = shifted - magic;
+    MinoF16 r = safe - n * mino_splat(0.693359375f) - n * mino_splat(-2.1219444e-4f);
+    MinoF16 p = mino_splat(1.98756915e-4f);
+    p = p * r + mino_splat(1.3981999507e-3f);
+    p = p * r + mino_splat(8.3334519073e-3f);
+    p = p * r + mino_splat(4.1665795894e-2f);
+    p = p * r + mino_splat(1.6666665459e-1f);
+    p = p * r + mino_splat(5.0000001201e-1f);
+    MinoF16 y = p * r * r + r + mino_splat(1);
+    MinoI16 ni = (MinoI16)shifted - 0x4B400000;
+    MinoI16 half = ni >> 1;
+    MinoF16 s1 = (MinoF16)((half + 127) << 23), s2 = (MinoF16)((ni - half + 127) << 23);
+    return mino_select(isNaN, x, y * s1 * s2);
 }
 
 /// σ(x) = 1 / (1 + e^−x).
 MINO_INLINE MinoF16 mino_sigmoid(MinoF16 x) { return mino_splat(1) / (mino_splat(1) + mino_exp(-x)); }
 
-/// tanh x = 1 − 2 / (e^{2x} + 1): exact limits ±1, NaN through.
+/// tanh x: 1 − 2 / (e^{2x} + 1), whose absolute error (~1e-7) would be a large
+/// relative one near 0, so |x| < 0.2 takes the series x − x³/3 + 2x⁵/15 − 17x⁷/315
+/// + 62x⁹/2835 (truncation below 1e-8 relative there). Exact limits ±1, NaN through.
 MINO_INLINE MinoF16 mino_tanh(MinoF16 x) {
-    return mino_splat(1) - mino_splat(2) / (mino_exp(x + x) + mino_splat(1));
+    MinoF16 wide = mino_splat(1) - mino_splat(2) / (mino_exp(x + x) + mino_splat(1));
+    MinoF16 x2 = x * x;
+    MinoF16 series = mino_splat(62.0f / 2835.0f);
+    series = series * x2 - mino_splat(17.0f / 315.0f);
+    series = series * x2 + mino_splat(2.0f / 15.0f);
+    series = series * x2 - mino_splat(1.0f / 3.0f);
+    series = series * x2 * x + x;
+    MinoF16 magnitude = (MinoF16)((MinoI16)x & 0x7FFFFFFF);
+    return mino_select(magnitude < mino_splat(0.2f), series, wide);
 }
 
 #endif

@@ -1,18 +1,22 @@
+import Foundation
 import MinoKernels
 
 /// Splits a loop over `0..<count` into contiguous chunks run on the blas backend's
 /// threads (`BLASThreads.count`), the calling thread taking one (the pool is
 /// `mino_parallel_run`, `Backends/BLAS/Kernels/ParallelRun.c`).
 ///
-/// For kernels that do not call BLAS inside the loop (the native kernels, elementwise
-/// passes): a BLAS call inside would spread over the library's own threads as well.
-/// A loop started inside a chunk runs serially.
+/// For the native kernels, which do not call BLAS inside the loop (a BLAS call inside would
+/// spread over the library's own threads as well). Not for the generic Swift loops: a
+/// chunk's body is a closure called through C, so a loop in it no longer inlines the
+/// element function it was handed, and stops vectorising (an elementwise map ran 2× slower
+/// split over two threads than whole on one). A loop started inside a chunk runs serially.
 enum ParallelLoop {
     /// Runs `body` on chunks covering `0..<count`, at most one chunk per thread and none
     /// smaller than `minimumChunk`, and returns when all are done.
     static func forEachChunk(count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let threads = BLASThreads.count
+        // More threads than cores never helps these loops: the extra ones would only wait.
+        let threads = Swift.min(BLASThreads.count, cores)
         let chunks = Swift.min(threads, Swift.max(1, count / Swift.max(minimumChunk, 1)))
         if chunks <= 1 {
             body(0..<count)
@@ -28,6 +32,8 @@ enum ParallelLoop {
             }
         }
     }
+
+    private static let cores = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     private struct Job {
         let body: (Range<Int>) -> Void
