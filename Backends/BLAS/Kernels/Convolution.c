@@ -183,46 +183,55 @@ void mino_conv_forward(const MinoConvShape *s, const float *packed, const float 
 enum { WG_MR = 4, WG_KR = 6 };
 
 typedef struct {
-    const float *input;     // [C H W]
-    const float *gradient;  // output channel o0, [Ho Wo] per channel
+    const float *input;     // the first sample's [C H W]
+    const float *gradient;  // the first sample's output channel o0, [Ho Wo] per channel
     float *partial;         // entry (o0, k0), 16 floats per entry, rows of `kcount` entries
-    ptrdiff_t outPlane, kcount;
-    int outHeight, outWidth, width;
+    ptrdiff_t outPlane, kcount, inputSample, gradientSample;
+    int samples, outHeight, outWidth, width;
     const ptrdiff_t *offsets;  // the tile's KR input offsets c·H·W + i·dh·W + j·dw
 } WeightTile;
 
+/// One (MR channels × KR kernel entries) tile over every sample of the block: the accumulators
+/// stay in registers across samples and rows, and go to the partial buffer once.
 MINO_INLINE void weight_tile(const int MR, const int KR, const WeightTile *t) {
     MinoF16 acc[WG_MR][WG_KR];
     _Pragma("clang loop unroll(full)")
     for (int o = 0; o < MR; o++)
         _Pragma("clang loop unroll(full)")
         for (int k = 0; k < KR; k++) acc[o][k] = mino_load(t->partial + (o * t->kcount + k) * 16);
-    const int full = t->outWidth / 16 * 16;
-    const __mmask16 tail = (__mmask16)((1u << (t->outWidth - full)) - 1);
-    for (int y = 0; y < t->outHeight; y++) {
-        const float *g = t->gradient + (ptrdiff_t)y * t->outWidth;
-        const float *in = t->input + (ptrdiff_t)y * t->width;
-        for (int x = 0; x < full; x += 16) {
-            MinoF16 d[WG_MR], v[WG_KR];
-            _Pragma("clang loop unroll(full)")
-            for (int o = 0; o < MR; o++) d[o] = mino_load(g + o * t->outPlane + x);
-            _Pragma("clang loop unroll(full)")
-            for (int k = 0; k < KR; k++) v[k] = mino_load(in + t->offsets[k] + x);
-            _Pragma("clang loop unroll(full)")
-            for (int o = 0; o < MR; o++)
+    const int outWidth = t->outWidth, full = outWidth / 16 * 16;
+    const __mmask16 tail = (__mmask16)((1u << (outWidth - full)) - 1);
+    const ptrdiff_t outPlane = t->outPlane;
+    for (int n = 0; n < t->samples; n++) {
+        const float *g = t->gradient + n * t->gradientSample;
+        const float *in[WG_KR];
+        _Pragma("clang loop unroll(full)")
+        for (int k = 0; k < KR; k++) in[k] = t->input + n * t->inputSample + t->offsets[k];
+        for (int y = 0; y < t->outHeight; y++, g += outWidth) {
+            for (int x = 0; x < full; x += 16) {
+                MinoF16 v[WG_KR];
                 _Pragma("clang loop unroll(full)")
-                for (int k = 0; k < KR; k++) acc[o][k] = __builtin_elementwise_fma(d[o], v[k], acc[o][k]);
-        }
-        if (tail) {
-            MinoF16 d[WG_MR], v[WG_KR];
-            _Pragma("clang loop unroll(full)")
-            for (int o = 0; o < MR; o++) d[o] = (MinoF16)_mm512_maskz_loadu_ps(tail, g + o * t->outPlane + full);
-            _Pragma("clang loop unroll(full)")
-            for (int k = 0; k < KR; k++) v[k] = (MinoF16)_mm512_maskz_loadu_ps(tail, in + t->offsets[k] + full);
-            _Pragma("clang loop unroll(full)")
-            for (int o = 0; o < MR; o++)
+                for (int k = 0; k < KR; k++) v[k] = mino_load(in[k] + x);
                 _Pragma("clang loop unroll(full)")
-                for (int k = 0; k < KR; k++) acc[o][k] = __builtin_elementwise_fma(d[o], v[k], acc[o][k]);
+                for (int o = 0; o < MR; o++) {
+                    const MinoF16 d = mino_load(g + o * outPlane + x);
+                    _Pragma("clang loop unroll(full)")
+                    for (int k = 0; k < KR; k++) acc[o][k] = __builtin_elementwise_fma(d, v[k], acc[o][k]);
+                }
+            }
+            if (tail) {
+                MinoF16 v[WG_KR];
+                _Pragma("clang loop unroll(full)")
+                for (int k = 0; k < KR; k++) v[k] = (MinoF16)_mm512_maskz_loadu_ps(tail, in[k] + full);
+                _Pragma("clang loop unroll(full)")
+                for (int o = 0; o < MR; o++) {
+                    const MinoF16 d = (MinoF16)_mm512_maskz_loadu_ps(tail, g + o * outPlane + full);
+                    _Pragma("clang loop unroll(full)")
+                    for (int k = 0; k < KR; k++) acc[o][k] = __builtin_elementwise_fma(d, v[k], acc[o][k]);
+                }
+            }
+            _Pragma("clang loop unroll(full)")
+            for (int k = 0; k < KR; k++) in[k] += t->width;
         }
     }
     _Pragma("clang loop unroll(full)")
@@ -239,7 +248,8 @@ WEIGHT_ROW(1) WEIGHT_ROW(2) WEIGHT_ROW(3) WEIGHT_ROW(4)
 static const WeightTileFunction weightTiles[WG_MR][WG_KR] = {{W6(1)}, {W6(2)}, {W6(3)}, {W6(4)}};
 #undef W6
 
-void mino_conv_weight_gradient_accumulate(const MinoConvShape *s, const float *input, const float *outputGradient,
+void mino_conv_weight_gradient_accumulate(const MinoConvShape *s, const float *input, ptrdiff_t inputSampleStride,
+                                          const float *outputGradient, ptrdiff_t gradientSampleStride, int samples,
                                           float *partial) {
     const int width = s->width;
     const int outHeight = s->height - s->dilationHeight * (s->kernelHeight - 1);
@@ -248,6 +258,7 @@ void mino_conv_weight_gradient_accumulate(const MinoConvShape *s, const float *i
     const ptrdiff_t kcount = (ptrdiff_t)s->channels * khw, plane = (ptrdiff_t)s->height * width;
     WeightTile t = {
         .input = input, .outPlane = (ptrdiff_t)outHeight * outWidth, .kcount = kcount,
+        .inputSample = inputSampleStride, .gradientSample = gradientSampleStride, .samples = samples,
         .outHeight = outHeight, .outWidth = outWidth, .width = width,
     };
     for (ptrdiff_t k0 = 0; k0 < kcount; k0 += WG_KR) {

@@ -144,6 +144,9 @@ enum DirectConvolution {
     /// gradient keeps; larger weights take the gemm path.
     static let partialBytesLimit = 16 << 20
 
+    /// Bytes of input and output gradient one weight-gradient call covers (a run of samples).
+    static let runBytes = 128 << 10
+
     /// `∂w` `[O C/g kh kw]` of `conv2d` from `x` `[N C H W]` and the output gradient `up` `[N O Ho Wo]`;
     /// false where the direct kernels do not apply. Each thread's block of samples sums into its own
     /// partial buffer; the blocks are added in order after, so the result does not depend on timing.
@@ -162,26 +165,38 @@ enum DirectConvolution {
         let partialStride = entries * 16
         let partials = Scratch(count: blocks * partialStride)
         defer { partials.release() }
+        // Samples per kernel call: the tiles sweep the whole run, so it should stay in L2.
+        let sampleBytes = (cg * paddedPlane + og * outPlane) * MemoryLayout<Float>.stride
+        let run = Swift.max(1, Swift.min(g.batch, runBytes / Swift.max(sampleBytes, 1)))
         // Samples of block b: b·N/blocks ..< (b + 1)·N/blocks.
         ParallelLoop.forEachChunk(count: blocks) { blockRange in
-            let scratch = Scratch(count: g.isPadded ? cg * paddedPlane : 0)
+            let scratch = Scratch(count: g.isPadded ? run * cg * paddedPlane : 0)
             defer { scratch.release() }
             withUnsafePointer(to: shape) { shape in
                 for b in blockRange {
                     let partial = partials.pointer + b * partialStride
                     partial.initialize(repeating: 0, count: partialStride)
-                    for s in (b * g.batch / blocks)..<((b + 1) * g.batch / blocks) {
+                    var s0 = b * g.batch / blocks
+                    let end = (b + 1) * g.batch / blocks
+                    while s0 < end {
+                        let count = Swift.min(run, end - s0)
                         for gi in 0..<g.groups {
-                            var image = UnsafePointer(x + (s * g.channels + gi * cg) * plane)
+                            var image = UnsafePointer(x + (s0 * g.channels + gi * cg) * plane)
+                            var imageStride = g.channels * plane
                             if g.isPadded {
-                                mino_conv_embed(image, Int32(cg), Int32(g.height), Int32(g.width), scratch.pointer,
-                                                Int32(hp), Int32(wp), Int32(g.padHeight), Int32(g.padWidth))
-                                image = UnsafePointer(scratch.pointer)
+                                for s in 0..<count {
+                                    mino_conv_embed(image + s * imageStride, Int32(cg), Int32(g.height),
+                                                    Int32(g.width), scratch.pointer + s * cg * paddedPlane,
+                                                    Int32(hp), Int32(wp), Int32(g.padHeight), Int32(g.padWidth))
+                                }
+                                (image, imageStride) = (UnsafePointer(scratch.pointer), cg * paddedPlane)
                             }
-                            mino_conv_weight_gradient_accumulate(shape, image,
-                                                                 up + (s * g.outChannels + gi * og) * outPlane,
+                            mino_conv_weight_gradient_accumulate(shape, image, imageStride,
+                                                                 up + (s0 * g.outChannels + gi * og) * outPlane,
+                                                                 g.outChannels * outPlane, Int32(count),
                                                                  partial + gi * og * k * 16)
                         }
+                        s0 += count
                     }
                 }
             }

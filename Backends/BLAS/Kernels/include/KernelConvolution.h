@@ -35,12 +35,15 @@ void mino_conv_pack_weights(const MinoConvShape *shape, const float *weight, ptr
 void mino_conv_forward(const MinoConvShape *shape, const float *packed, const float *bias, ptrdiff_t biasStride,
                        const float *input, float *output);
 
-/// Adds `Σ_{y,x} outputGradient[o][y][x] · input[c][y + i·dh][x + j·dw]` for every `(o, c, i, j)`
-/// of one sample to `partial`, 16 lane sums per entry: `partial[((o·C + c)·kh + i)·kw + j][0 ..< 16]`
-/// (`O·C·kh·kw·16` floats, zeroed before the first sample). `input` `[C H W]`, `outputGradient`
-/// `[O Ho Wo]`, both contiguous.
-void mino_conv_weight_gradient_accumulate(const MinoConvShape *shape, const float *input,
-                                          const float *outputGradient, float *partial);
+/// Adds `Σ_n Σ_{y,x} outputGradient[n][o][y][x] · input[n][c][y + i·dh][x + j·dw]` for every
+/// `(o, c, i, j)` over `samples` samples to `partial`, 16 lane sums per entry:
+/// `partial[((o·C + c)·kh + i)·kw + j][0 ..< 16]` (`O·C·kh·kw·16` floats, zeroed before the first
+/// call). Sample `n`'s input `[C H W]` starts at `input + n·inputSampleStride`, its output gradient
+/// `[O Ho Wo]` at `outputGradient + n·gradientSampleStride`, each contiguous. A block of samples
+/// whose data stays in L2 is best: every tile sweeps all of it.
+void mino_conv_weight_gradient_accumulate(const MinoConvShape *shape, const float *input, ptrdiff_t inputSampleStride,
+                                          const float *outputGradient, ptrdiff_t gradientSampleStride, int samples,
+                                          float *partial);
 
 /// `result[e] = Σ_{p < partialCount} Σ_lanes partials[p·partialStride + e·16 + lane]` for
 /// `e < count`: the weight gradient from the lane sums of one or more partial buffers.
