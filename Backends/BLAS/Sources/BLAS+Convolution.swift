@@ -1,7 +1,9 @@
 import MinoCore
 import MinoCPU
 
-/// Convolutions as im2col plus gemm, with the column buffer from the shared
+/// Convolutions. Float32 with stride 1 (the native kernels on, a sample that fits L2) runs the
+/// direct kernels of ``DirectConvolution`` (no im2col, no gemm, samples split over the blas
+/// threads); everything else runs im2col plus gemm, with the column buffer from the shared
 /// buffer cache (after warm-up a call allocates only its output):
 /// - `conv2d`, stride 1 and no padding: "wide" columns (one contiguous copy per
 ///   column row, see ``wideConv2d``), a block of samples per gemm.
