@@ -31,18 +31,27 @@ enum DirectConvolution {
         let sizes = [channels, height, width, outChannels, g.kernelHeight, g.kernelWidth, g.dilationHeight,
                      g.dilationWidth]
         guard sizes.allSatisfy({ $0 <= Int(Int32.max) }) else { return nil }
-        // The plane product cannot overflow: each factor is below 2³¹, and the bound is checked in steps.
-        let (plane, o1) = height.multipliedReportingOverflow(by: width)
-        let (bytes, o2) = plane.multipliedReportingOverflow(by: channels * MemoryLayout<Float>.stride)
-        guard !o1, !o2, bytes <= sampleBytesLimit else { return nil }
+        guard let bytes = product([height, width, channels, MemoryLayout<Float>.stride]),
+              bytes <= sampleBytesLimit else { return nil }
         return MinoConvShape(channels: Int32(channels), height: Int32(height), width: Int32(width),
                              outChannels: Int32(outChannels), kernelHeight: Int32(g.kernelHeight),
                              kernelWidth: Int32(g.kernelWidth), dilationHeight: Int32(g.dilationHeight),
                              dilationWidth: Int32(g.dilationWidth))
     }
 
-    /// The smallest chunk of samples worth a thread, for `work` multiply-adds per sample.
-    static func minimumChunk(work: Int) -> Int { Swift.max(1, chunkWork / Swift.max(work, 1)) }
+    /// The smallest chunk of samples worth a thread, for `work` multiply-adds per sample (nil: too many to count).
+    static func minimumChunk(work: Int?) -> Int { Swift.max(1, chunkWork / Swift.max(work ?? Int.max, 1)) }
+
+    /// The product of non-negative sizes, or nil when it overflows.
+    static func product(_ factors: [Int]) -> Int? {
+        var result = 1
+        for f in factors {
+            let (p, overflow) = result.multipliedReportingOverflow(by: f)
+            if overflow { return nil }
+            result = p
+        }
+        return result
+    }
 
     // MARK: conv2d
 
@@ -68,7 +77,7 @@ enum DirectConvolution {
             }
         }
         let (plane, paddedPlane, outPlane) = (g.height * g.width, hp * wp, g.outHeight * g.outWidth)
-        let work = g.outChannels * k * outPlane
+        let work = product([g.outChannels, k, outPlane])
         ParallelLoop.forEachChunk(count: g.batch, minimumChunk: minimumChunk(work: work)) { samples in
             let scratch = Scratch(count: g.isPadded ? cg * paddedPlane : 0)
             defer { scratch.release() }
@@ -119,7 +128,7 @@ enum DirectConvolution {
         }
         let (plane, embeddedPlane, outPlane) = (g.height * g.width, hq * wq, g.outHeight * g.outWidth)
         let (top, left) = (g.dilationHeight * (kh - 1) - g.padHeight, g.dilationWidth * (kw - 1) - g.padWidth)
-        let work = g.outChannels * k * plane
+        let work = product([g.outChannels, k, plane])
         ParallelLoop.forEachChunk(count: g.batch, minimumChunk: minimumChunk(work: work)) { samples in
             let scratch = Scratch(count: og * embeddedPlane)
             defer { scratch.release() }
@@ -159,7 +168,8 @@ enum DirectConvolution {
         let blocks = Swift.max(1, Swift.min(g.batch, BLASThreads.count))
         guard T.self == Float.self, let shape = shape(g, channels: cg, height: hp, width: wp, outChannels: og),
               entries <= Int(Int32.max) / 16,
-              blocks * entries * 16 * MemoryLayout<Float>.stride <= partialBytesLimit else { return false }
+              let partialBytes = product([blocks, entries, 16, MemoryLayout<Float>.stride]),
+              partialBytes <= partialBytesLimit else { return false }
         let (x, up) = (px.rebound(Float.self), pu.rebound(Float.self))
         let (plane, paddedPlane, outPlane) = (g.height * g.width, hp * wp, g.outHeight * g.outWidth)
         let partialStride = entries * 16
