@@ -19,7 +19,7 @@
 enum { MAX_WORKERS = 63, MAX_CHUNKS = 0xFFFF };
 
 /// How long a worker keeps checking for the next job before it sleeps.
-static const long SPIN_NANOSECONDS = 200000;
+static const long SPIN_NANOSECONDS = 100000;
 
 static struct {
     pthread_mutex_t lock;  // guards sleeping and starting workers

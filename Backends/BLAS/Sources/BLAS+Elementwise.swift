@@ -1,6 +1,7 @@
 import MinoCore
 import MinoCPU
 import RealModule
+import MinoKernels
 
 // Elementwise kernels: float32 and float64 run the vectorised loops of
 // `BLASLoops`; int64 (indices, counts) runs the shared CPU kernels.
@@ -9,7 +10,7 @@ extension BLASBackend {
     public func unary(_ kernel: UnaryKernel, _ x: Operand) throws -> any BackendStorage {
         let s = try x.cpu()
         switch s.dtype {
-        case .float32: return BLASMath.unary(kernel, s, Float.self)
+        case .float32: return NativeElementwise.unary(kernel, s) ?? BLASMath.unary(kernel, s, Float.self)
         case .float64: return BLASMath.unary(kernel, s, Double.self)
         case .int64: return try integerUnary(kernel, s)
         }
@@ -18,7 +19,8 @@ extension BLASBackend {
     public func binary(_ kernel: BinaryKernel, _ a: Operand, _ b: Operand, shape: Shape) throws -> any BackendStorage {
         let (sa, sb) = (try a.cpu(), try b.cpu())
         switch sa.dtype {
-        case .float32: return BLASMath.binary(kernel, sa, sb, shape, Float.self)
+        case .float32:
+            return NativeElementwise.binary(kernel, sa, sb, shape) ?? BLASMath.binary(kernel, sa, sb, shape, Float.self)
         case .float64: return BLASMath.binary(kernel, sa, sb, shape, Double.self)
         case .int64: return try integerBinary(kernel, sa, sb, shape: shape)
         }

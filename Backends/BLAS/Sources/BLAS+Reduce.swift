@@ -1,5 +1,6 @@
 import MinoCore
 import MinoCPU
+import MinoKernels
 
 extension BLASBackend {
     public func reduce(_ kernel: ReduceKernel, _ x: Operand, axes: [Int], keepDims: Bool) throws -> any BackendStorage {
@@ -54,6 +55,10 @@ enum BLASReduce {
     static func sum<T: BLASFloat>(_ x: CPUStorage, axes: [Int], outShape: Shape, _: T.Type) -> CPUStorage? {
         guard let (outer, reduced, inner) = blocks(x, axes: axes) else { return nil }
         let out = CPUStorage(uninitialized: outShape, dtype: x.dtype)
+        if T.self == Float.self, NativeKernels.isEnabled {
+            nativeSum(x.pointer(Float.self), out.pointer(Float.self), outer: outer, reduced: reduced, inner: inner)
+            return out
+        }
         let src = x.pointer(T.self), dst = out.pointer(T.self)
         if inner == 1 {
             for o in 0..<outer { dst[o] = T(contiguousSum(src + o * reduced, reduced)) }
@@ -73,6 +78,30 @@ enum BLASReduce {
             for j in 0..<inner { target[j] = T(accumulator[j]) }
         }
         return out
+    }
+
+    /// The float32 sum on the native kernels, split over the blas threads by outputs (so each
+    /// output's order of additions does not depend on the thread count).
+    static func nativeSum(_ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                          outer: Int, reduced: Int, inner: Int) {
+        // Outputs per chunk such that a chunk reads at least ~16K elements (sizes may be 0).
+        let perOutput = Swift.max(reduced, 1), perBlock = Swift.max(reduced * inner, 1)
+        if inner == 1 {
+            ParallelLoop.forEachChunk(count: outer, minimumChunk: Swift.max(1, (1 << 14) / perOutput)) { r in
+                mino_sum_rows_f32(r.count, reduced, src + r.lowerBound * reduced, dst + r.lowerBound)
+            }
+        } else if outer > 1 {
+            ParallelLoop.forEachChunk(count: outer, minimumChunk: Swift.max(1, (1 << 14) / perBlock)) { r in
+                for o in r { mino_sum_columns_f32(reduced, inner, inner, src + o * reduced * inner, dst + o * inner) }
+            }
+        } else {
+            // One block: columns split in whole 16-lane strips.
+            let strips = (inner + 15) / 16
+            ParallelLoop.forEachChunk(count: strips, minimumChunk: Swift.max(1, (1 << 14) / (perOutput * 16))) { r in
+                let first = r.lowerBound * 16, last = Swift.min(r.upperBound * 16, inner)
+                mino_sum_columns_f32(reduced, inner, last - first, src + first, dst + first)
+            }
+        }
     }
 
     /// Σ p[0..<n] in float64, with eight independent partial sums (so the loop

@@ -1,3 +1,4 @@
+import Foundation
 import MinoKernels
 
 /// Splits a loop over `0..<count` into contiguous chunks run on the blas backend's
@@ -14,7 +15,8 @@ enum ParallelLoop {
     /// smaller than `minimumChunk`, and returns when all are done.
     static func forEachChunk(count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let threads = BLASThreads.count
+        // More threads than cores never helps these loops: the extra ones would only wait.
+        let threads = Swift.min(BLASThreads.count, cores)
         let chunks = Swift.min(threads, Swift.max(1, count / Swift.max(minimumChunk, 1)))
         if chunks <= 1 {
             body(0..<count)
@@ -30,6 +32,8 @@ enum ParallelLoop {
             }
         }
     }
+
+    private static let cores = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     private struct Job {
         let body: (Range<Int>) -> Void
