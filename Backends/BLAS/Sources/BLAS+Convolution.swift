@@ -1,7 +1,9 @@
 import MinoCore
 import MinoCPU
 
-/// Convolutions as im2col plus gemm, with the column buffer from the shared
+/// Convolutions. Float32 with stride 1 (the native kernels on, a sample that fits L2) runs the
+/// direct kernels of ``DirectConvolution`` (no im2col, no gemm, samples split over the blas
+/// threads); everything else runs im2col plus gemm, with the column buffer from the shared
 /// buffer cache (after warm-up a call allocates only its output):
 /// - `conv2d`, stride 1 and no padding: "wide" columns (one contiguous copy per
 ///   column row, see ``wideConv2d``), a block of samples per gemm.
@@ -60,9 +62,10 @@ enum BLASConvolution {
             fillBias(po, bias, T.self, samples: g.batch, channels: g.outChannels, positions: l)
             return out
         }
+        let px = x.pointer(T.self), pw = weight.pointer(T.self)
+        if DirectConvolution.conv2d(px, pw, pb, sb, plan, into: po) { return out }
         try BLASLibrary.ensureActive()
         let (m32, k32) = (try BLASMatMul.int32(og, "dimension"), try BLASMatMul.int32(k, "dimension"))
-        let px = x.pointer(T.self), pw = weight.pointer(T.self)
         let pointwise = plan.isPointwise
         if plan.usesWideColumns {
             try wideConv2d(px, pw, pb, sb, plan, into: po, T.self)
@@ -220,10 +223,11 @@ enum BLASConvolution {
             po.initialize(repeating: 0, count: count)
             return out
         }
+        let px = x.pointer(T.self), pu = up.pointer(T.self)
+        if DirectConvolution.weightGradient(px, pu, plan, into: po) { return out }
         try BLASLibrary.ensureActive()
         let (m32, n32, k32) = (try BLASMatMul.int32(plan.og, "dimension"), try BLASMatMul.int32(plan.k, "dimension"),
                                try BLASMatMul.int32(plan.l, "dimension"))
-        let px = x.pointer(T.self), pu = up.pointer(T.self)
         let pointwise = plan.isPointwise
         // Wide columns need a finite input: their extra columns meet zero gradients, and 0·∞ is NaN.
         if plan.usesWideColumns && BLASPooling.allFinite(px, x.shape.elementCount) {
@@ -300,12 +304,19 @@ enum BLASConvolution {
         if out.shape.elementCount == 0 { return out }
         let po = out.pointer(T.self)
         let planeSize = g.height * g.width
+        let px = x.pointer(T.self), pw = weight.pointer(T.self)
+        // The direct kernel writes every output with its bias; it needs a finite weight (the zeros
+        // around the embedded gradient meet every weight, and 0·∞ is NaN).
+        if plan.k > 0 && plan.l > 0 && BLASPooling.allFinite(pw, weight.shape.elementCount)
+            && DirectConvolution.convTranspose2d(px, pw, bias.pointer(T.self), bias.strides.first ?? 1, plan,
+                                                 into: po) {
+            return out
+        }
         fillBias(po, bias, T.self, samples: g.batch, channels: g.channels, positions: planeSize)
         if plan.k == 0 || plan.l == 0 || plan.og == 0 { return out }
         try BLASLibrary.ensureActive()
         let (m32, n32, k32) = (try BLASMatMul.int32(plan.k, "dimension"), try BLASMatMul.int32(plan.l, "dimension"),
                                try BLASMatMul.int32(plan.og, "dimension"))
-        let px = x.pointer(T.self), pw = weight.pointer(T.self)
         let pointwise = plan.isPointwise
         // Wide columns need a finite weight: their extra columns are Wᵀ times zeros, and ∞·0 is NaN.
         if plan.usesWideColumns && BLASPooling.allFinite(pw, weight.shape.elementCount) {

@@ -17,6 +17,7 @@ enum BLASPooling {
         let g = try Ops.poolGeometry("maxPool2d", x.shape, &w)
         let out = CPUStorage(uninitialized: [g.batch, g.channels, g.outHeight, g.outWidth], dtype: x.dtype)
         let px = x.pointer(T.self), po = out.pointer(T.self)
+        if NativePooling.forward(px, g, into: po) { return out }
         let hasNaN = containsNaN(px, x.shape.elementCount)
         if T.self == Float.self && !hasNaN && PoolingPairs.applies(g) {
             PoolingPairs.forward(px.rebound(Float.self), g, into: po.rebound(Float.self))
@@ -42,6 +43,7 @@ enum BLASPooling {
         let out = CPUStorage(uninitialized: x.shape, dtype: x.dtype)
         let (h, wd, ho, wo) = (g.height, g.width, g.outHeight, g.outWidth)
         let px = x.pointer(T.self), pu = up.pointer(T.self), po = out.pointer(T.self)
+        if NativePooling.backward(px, pu, g, into: po) { return out }
         let hasNaN = containsNaN(px, x.shape.elementCount)
         if T.self == Float.self && !hasNaN && PoolingPairs.applies(g) {
             PoolingPairs.backward(px.rebound(Float.self), pu.rebound(Float.self), g, into: po.rebound(Float.self))
@@ -330,7 +332,7 @@ enum PoolingSIMD {
 }
 
 /// Max pooling's most common window, 2×2 with stride 2 and no padding, on float32 inputs
-/// without NaN, as whole-vector code: the two input rows of each output row are copied into
+/// without NaN when the native kernels are off (``NativePooling`` otherwise), as whole-vector code: the two input rows of each output row are copied into
 /// two long runs (one per window row), whose even and odd elements are the window's left and
 /// right values, so every comparison and every gradient write is a SIMD select over 8
 /// outputs, with no gather, scatter or branch per window.
