@@ -87,6 +87,12 @@ MINO_INLINE void forward_tile(const int MR, const int NV, const int masked, cons
     for (int v = 0; v < NV; v++) {
         const __mmask16 keep = storeMask[v];
         if (!keep) continue;
+        if (keep == 0xFFFF) {
+            // All 16 positions in one output row: a plain store.
+            _Pragma("clang loop unroll(full)")
+            for (int o = 0; o < MR; o++) mino_store(t->output + o * t->outPlane + storeAt[v], acc[o][v]);
+            continue;
+        }
         const __mmask16 first = (__mmask16)((1u << __builtin_popcount(keep)) - 1);
         _Pragma("clang loop unroll(full)")
         for (int o = 0; o < MR; o++)
