@@ -3,7 +3,10 @@
 // Swift has no per-function target attribute). They are written with clang's
 // vector extensions and compiled for AVX-512 (x86-64-v4); on any other CPU
 // `mino_kernels_supported` is 0 and the backend runs its Swift loops and BLAS
-// calls instead. One concern per header; every header here is in the module.
+// calls instead. One concern per header; every header here is in the module
+// (an umbrella directory: after adding one, an incremental build may report
+// "cannot find 'mino_…' in scope" from a stale module cache until
+// `rm -rf .build/*/ModuleCache` — a SwiftPM caching problem, not a missing file).
 
 #ifndef MINO_KERNEL_ISA_H
 #define MINO_KERNEL_ISA_H
