@@ -36,6 +36,7 @@ do {
     }
     // What a child process of this one would see: Mino's own core-type choice must not leak.
     info["OPENBLAS_CORETYPE_after"] = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) } ?? NSNull()
+    info["OPENBLAS_THREAD_TIMEOUT_after"] = getenv("OPENBLAS_THREAD_TIMEOUT").map { String(cString: $0) } ?? NSNull()
     let data = try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
 } catch {

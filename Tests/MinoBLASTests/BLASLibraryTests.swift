@@ -109,11 +109,13 @@ final class BLASLibraryTests: XCTestCase {
     /// With OPENBLAS_CORETYPE unset, a library user gets the kernel family of the CPU's
     /// widest vectors (SkylakeX-class on AVX-512), and Mino's setting does not leak to children.
     func testALibraryProgramGetsTheCPUsBestKernel() throws {
-        let out = try runExample(["OPENBLAS_CORETYPE": nil, "MINO_BLAS": nil, "MINO_BACKEND": nil])
+        let out = try runExample(["OPENBLAS_CORETYPE": nil, "OPENBLAS_THREAD_TIMEOUT": nil, "MINO_BLAS": nil,
+                                  "MINO_BACKEND": nil])
         XCTAssertEqual(out["backend"] as? String, "blas")
         XCTAssertEqual(out["family"] as? String, "OpenBLAS")
         XCTAssertLessThan(try XCTUnwrap(out["max_difference"] as? Double), 1e-4)
         XCTAssertTrue(out["OPENBLAS_CORETYPE_after"] is NSNull, "\(out)")
+        XCTAssertTrue(out["OPENBLAS_THREAD_TIMEOUT_after"] is NSNull, "the spin timeout is set only while OpenBLAS loads: \(out)")
         // The oracle: the kernel's own /proc/cpuinfo, not Mino's cpuid reading.
         guard let flags = procCpuinfoFlags() else { throw XCTSkip("no /proc/cpuinfo flags (not Linux x86)") }
         let kernel = out["kernel"] as? String ?? ""
