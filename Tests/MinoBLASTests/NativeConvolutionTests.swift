@@ -6,20 +6,8 @@ import Mino
 /// `Kernels/Convolution.c`): forward, input gradient and weight gradient against the reference
 /// backend and against the blas backend with the native kernels off, over geometries that leave
 /// every kind of tile remainder, at one and two threads, and with ±∞ and NaN in the data.
-final class NativeConvolutionTests: XCTestCase {
-    let blas = BLASBackend()
+final class NativeConvolutionTests: NativeKernelTestCase {
     let reference = ReferenceBackend()
-    var savedThreads = 1
-
-    override func setUpWithError() throws {
-        try XCTSkipUnless(NativeKernels.isSupported, "the native kernels need AVX-512; this CPU runs the gemm paths")
-        savedThreads = BLASThreads.count
-    }
-
-    override func tearDown() {
-        BLASThreads.count = savedThreads
-        super.tearDown()
-    }
 
     struct Case: CustomStringConvertible {
         var batch, channels, height, width, outChannels, kernelHeight, kernelWidth: Int

@@ -8,18 +8,7 @@ import MinoCPU
 /// whole float line: signed zeros, subnormals, ±∞, NaN, values that overflow eˣ, in every
 /// contiguous layout they take (array with array, array with a value, a value with an
 /// array), at lengths that leave vector tails and span the threads' chunks.
-final class NativeElementwiseTests: XCTestCase {
-    let blas = BLASBackend()
-
-    override func setUpWithError() throws {
-        try XCTSkipUnless(NativeKernels.isSupported, "this CPU has no AVX-512: the native kernels never run here")
-    }
-
-    override func tearDown() {
-        BLASThreads.count = 1
-        super.tearDown()
-    }
-
+final class NativeElementwiseTests: NativeKernelTestCase {
     static let special: [Float] = [0, -0, 1, -1, .infinity, -.infinity, .nan, -.nan, .leastNonzeroMagnitude,
                                    -.leastNonzeroMagnitude, .leastNormalMagnitude, .greatestFiniteMagnitude,
                                    -.greatestFiniteMagnitude, 88.5, 89, 100, -87, -103, -104.5, -200, 1e-30, -1e-30,

@@ -8,11 +8,7 @@ import MinoKernels
 /// column counts around the 16- and 32-wide vectors, depths around the 256-deep block, empty
 /// sides, padded strides (whose padding must be neither read nor written) and C's previous
 /// contents kept (beta 1).
-final class NativeGemmTests: XCTestCase {
-    override func setUpWithError() throws {
-        try XCTSkipUnless(NativeKernels.isSupported, "the native kernels need AVX-512 (x86-64-v4), which this CPU lacks")
-    }
-
+final class NativeGemmTests: NativeKernelTestCase {
     /// A product's operands in padded row-major buffers: padding is NaN in A and B (a kernel
     /// that reads it turns results NaN) and a sentinel in C (one that writes it changes it).
     struct Case {

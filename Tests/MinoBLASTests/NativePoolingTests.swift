@@ -6,20 +6,8 @@ import Mino
 /// (the ops' default implementations on the reference backend) and against the blas backend with
 /// the native kernels off: odd and even planes, widths that leave partial vectors, ties, −∞ and
 /// NaN (the maximum, and the first NaN takes the gradient), at one and two threads.
-final class NativePoolingTests: XCTestCase {
-    let blas = BLASBackend()
+final class NativePoolingTests: NativeKernelTestCase {
     let reference = ReferenceBackend()
-    var savedThreads = 1
-
-    override func setUpWithError() throws {
-        try XCTSkipUnless(NativeKernels.isSupported, "the native kernels need AVX-512; this CPU runs the Swift loops")
-        savedThreads = BLASThreads.count
-    }
-
-    override func tearDown() {
-        BLASThreads.count = savedThreads
-        super.tearDown()
-    }
 
     func testMaxPoolForwardAndGradientMatchTheComposite() throws {
         var a = OpAttributes()

@@ -7,18 +7,7 @@ import MinoCPU
 /// The native float32 sums against the Swift loops (both accumulate in float64) in each
 /// layout they take: rows summed, rows of a block added together, one block split in
 /// column strips over two threads; empty axes, vector tails, ±∞ and NaN.
-final class NativeReduceTests: XCTestCase {
-    let blas = BLASBackend()
-
-    override func setUpWithError() throws {
-        try XCTSkipUnless(NativeKernels.isSupported, "this CPU has no AVX-512: the native kernels never run here")
-    }
-
-    override func tearDown() {
-        BLASThreads.count = 1
-        super.tearDown()
-    }
-
+final class NativeReduceTests: NativeKernelTestCase {
     func sum(_ values: [Float], _ shape: Shape, axes: [Int], native: Bool) throws -> [Float] {
         let s = CPUStorage(uninitialized: shape, dtype: .float32)
         let p = s.pointer(Float.self)

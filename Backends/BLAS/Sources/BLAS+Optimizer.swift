@@ -57,16 +57,9 @@ enum BLASOptimizer {
 
         case let .adam(lr, beta1, beta2, epsilon, weightDecay, decoupled, step):
             guard state.count == 2, step >= 1 else { return false }
-            let m = state[0].pointer(T.self), v = state[1].pointer(T.self)
             let correction1 = 1 - Double.pow(beta1, Double(step))
             let correction2 = 1 - Double.pow(beta2, Double(step))
-            let stepSize = T(lr / correction1)
-            let rootCorrection2 = T(correction2.squareRoot())
-            let (b1, b2, eps) = (T(beta1), T(beta2), T(epsilon))
-            let (oneMinusB1, oneMinusB2) = (T(1 - beta1), T(1 - beta2))
-            // AdamW shrinks the weights first; Adam adds the decay to the gradient.
-            let shrink = decoupled ? T(1 - lr * weightDecay) : 1
-            let coupled = decoupled ? 0 : T(weightDecay)
+            // AdamW shrinks the weights first (`shrink`); Adam adds the decay to the gradient (`coupled`).
             if T.self == Float.self, NativeKernels.isEnabled {
                 let constants = MinoAdamStep(
                     beta1: Float(beta1), beta2: Float(beta2), oneMinusBeta1: Float(1 - beta1),
@@ -81,6 +74,13 @@ enum BLASOptimizer {
                 }
                 return true
             }
+            let m = state[0].pointer(T.self), v = state[1].pointer(T.self)
+            let stepSize = T(lr / correction1)
+            let rootCorrection2 = T(correction2.squareRoot())
+            let (b1, b2, eps) = (T(beta1), T(beta2), T(epsilon))
+            let (oneMinusB1, oneMinusB2) = (T(1 - beta1), T(1 - beta2))
+            let shrink = decoupled ? T(1 - lr * weightDecay) : 1
+            let coupled = decoupled ? 0 : T(weightDecay)
             // Eight lanes at a time with SIMD types: a scalar `squareRoot()` compiles to
             // sqrtss plus a branch to the C library for negative inputs, which keeps the
             // compiler from vectorising the loop (it was 3 ns per element).

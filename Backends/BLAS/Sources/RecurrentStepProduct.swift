@@ -1,4 +1,5 @@
 import MinoCore
+import MinoCPU
 import MinoKernels
 
 /// The product a recurrent layer makes at every time step against its weight `W_hh`, which
@@ -27,6 +28,8 @@ final class RecurrentStepProduct<T: BLASFloat> {
     /// The native kernels' weight: `blocks` packed blocks of `packedBlockCount` floats.
     private let packed: UnsafeMutablePointer<Float>?
     private let packedBlockCount: Int
+    /// The cache block behind `packed`, handed back at deinit.
+    private let packedBlock: (pointer: UnsafeMutableRawPointer, size: Int)?
     private let rows32: Int32, hidden32: Int32, depth32: Int32
 
     /// `maximumStride` bounds every leading dimension later passed to ``accumulate``
@@ -44,7 +47,7 @@ final class RecurrentStepProduct<T: BLASFloat> {
         _ = try int32(maximumStride, "leading dimension")
         _ = try int32(blocks * hidden, "dimension")
         guard native else {
-            (packed, packedBlockCount) = (nil, 0)
+            (packed, packedBlockCount, packedBlock) = (nil, 0, nil)
             return
         }
         packedBlockCount = mino_sgemm_packed_count(depth, hidden)
@@ -52,7 +55,11 @@ final class RecurrentStepProduct<T: BLASFloat> {
         guard !overflow else {
             throw MinoError(.backend, "recurrent layer: weight of \(blocks)×\(packedBlockCount) too large")
         }
-        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))
+        // From the shared buffer cache, as every per-call buffer of the backend: a 1 MB malloc
+        // per call would be an mmap, and its page faults, each time under glibc's defaults.
+        let (block, size) = CPUBufferCache.shared.take(Swift.max(count, 1) * MemoryLayout<Float>.stride)
+        packedBlock = (block, size)
+        let buffer = block.assumingMemoryBound(to: Float.self)
         let w = UnsafeRawPointer(weight).assumingMemoryBound(to: Float.self)
         let (width, blockSize, depth, hidden, transposed) = (Int(MINO_SGEMM_PANEL_WIDTH), packedBlockCount, depth,
                                                              hidden, transposed)
@@ -75,7 +82,9 @@ final class RecurrentStepProduct<T: BLASFloat> {
         packed = buffer
     }
 
-    deinit { packed?.deallocate() }
+    deinit {
+        if let packedBlock { CPUBufferCache.shared.give(packedBlock.pointer, size: packedBlock.size) }
+    }
 
     /// Runs `body` on ranges of hidden units that cover `0..<hidden`: whole 32-unit panels
     /// spread over the blas threads with the native kernels, else the whole range here (BLAS
