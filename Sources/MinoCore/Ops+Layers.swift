@@ -41,7 +41,7 @@ extension Ops {
     }
 
     /// `a · b · …`, throwing (naming `op`) instead of overflowing.
-    static func checkedProduct(_ op: String, _ factors: [Int]) throws -> Int {
+    public static func checkedProduct(_ op: String, _ factors: [Int]) throws -> Int {
         var p = 1
         for f in factors {
             let (r, overflow) = p.multipliedReportingOverflow(by: f)

@@ -31,7 +31,7 @@ enum DirectConvolution {
         let sizes = [channels, height, width, outChannels, g.kernelHeight, g.kernelWidth, g.dilationHeight,
                      g.dilationWidth]
         guard sizes.allSatisfy({ $0 <= Int(Int32.max) }) else { return nil }
-        guard let bytes = product([height, width, channels, MemoryLayout<Float>.stride]),
+        guard let bytes = try? Ops.checkedProduct("conv2d", [height, width, channels, MemoryLayout<Float>.stride]),
               bytes <= sampleBytesLimit else { return nil }
         return MinoConvShape(channels: Int32(channels), height: Int32(height), width: Int32(width),
                              outChannels: Int32(outChannels), kernelHeight: Int32(g.kernelHeight),
@@ -41,17 +41,6 @@ enum DirectConvolution {
 
     /// The smallest chunk of samples worth a thread, for `work` multiply-adds per sample (nil: too many to count).
     static func minimumChunk(work: Int?) -> Int { Swift.max(1, chunkWork / Swift.max(work ?? Int.max, 1)) }
-
-    /// The product of non-negative sizes, or nil when it overflows.
-    static func product(_ factors: [Int]) -> Int? {
-        var result = 1
-        for f in factors {
-            let (p, overflow) = result.multipliedReportingOverflow(by: f)
-            if overflow { return nil }
-            result = p
-        }
-        return result
-    }
 
     // MARK: conv2d
 
@@ -76,27 +65,11 @@ enum DirectConvolution {
                                        packed.pointer + gi * og * k)
             }
         }
-        let (plane, paddedPlane, outPlane) = (g.height * g.width, hp * wp, g.outHeight * g.outWidth)
-        let work = product([g.outChannels, k, outPlane])
-        ParallelLoop.forEachChunk(count: g.batch, minimumChunk: minimumChunk(work: work)) { samples in
-            let scratch = Scratch(count: g.isPadded ? cg * paddedPlane : 0)
-            defer { scratch.release() }
-            withUnsafePointer(to: shape) { shape in
-                for s in samples {
-                    for gi in 0..<g.groups {
-                        var image = UnsafePointer(x + (s * g.channels + gi * cg) * plane)
-                        if g.isPadded {
-                            mino_conv_embed(image, Int32(cg), Int32(g.height), Int32(g.width), scratch.pointer,
-                                            shape.pointee.height, shape.pointee.width, Int32(g.padHeight),
-                                            Int32(g.padWidth))
-                            image = UnsafePointer(scratch.pointer)
-                        }
-                        mino_conv_forward(shape, packed.pointer + gi * og * k, bias + gi * og * sb, sb, image,
-                                          out + (s * g.outChannels + gi * og) * outPlane)
-                    }
-                }
-            }
-        }
+        let outPlane = g.outHeight * g.outWidth
+        sweep(shape, packed.pointer, g, images: Images(base: x, channels: cg, height: g.height, width: g.width),
+              embeddedAt: g.isPadded ? (g.padHeight, g.padWidth) : nil, bias: bias, biasPerGroup: og * sb, sb: sb,
+              output: out, outputPerGroup: og * outPlane,
+              work: try? Ops.checkedProduct("conv2d", [g.outChannels, k, outPlane]))
         return true
     }
 
@@ -126,25 +99,57 @@ enum DirectConvolution {
                 mino_conv_pack_weights($0, flipped, kh * kw, k, -kw, -1, packed.pointer + gi * og * k)
             }
         }
-        let (plane, embeddedPlane, outPlane) = (g.height * g.width, hq * wq, g.outHeight * g.outWidth)
-        let (top, left) = (g.dilationHeight * (kh - 1) - g.padHeight, g.dilationWidth * (kw - 1) - g.padWidth)
-        let work = product([g.outChannels, k, plane])
+        let plane = g.height * g.width
+        sweep(shape, packed.pointer, g,
+              images: Images(base: x, channels: og, height: g.outHeight, width: g.outWidth),
+              embeddedAt: (g.dilationHeight * (kh - 1) - g.padHeight, g.dilationWidth * (kw - 1) - g.padWidth),
+              bias: bias, biasPerGroup: cg * sb, sb: sb, output: out, outputPerGroup: cg * plane,
+              work: try? Ops.checkedProduct("convTranspose2d", [g.outChannels, k, plane]))
+        return true
+    }
+
+    // MARK: The forward kernel over every sample
+
+    /// Each sample's images, `[groups · channels height width]` one sample after another.
+    struct Images {
+        let base: UnsafeMutablePointer<Float>
+        let channels, height, width: Int
+
+        /// Group `gi` of sample `s`, `[channels height width]`.
+        func group(_ gi: Int, of s: Int, groups: Int) -> UnsafeMutablePointer<Float> {
+            base + (s * groups + gi) * channels * height * width
+        }
+    }
+
+    /// Runs the forward kernel with `packed` (the groups' weights one after another) for every
+    /// sample and group of `g`, samples split over the blas threads: group `gi` of sample `s`
+    /// reads its image, first embedded in zeros of the kernel's input size at `(top, left)` when
+    /// `embeddedAt` is given, and writes `outputPerGroup` floats with the group's bias.
+    static func sweep(_ shape: MinoConvShape, _ packed: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
+                      images: Images, embeddedAt offset: (top: Int, left: Int)?,
+                      bias: UnsafeMutablePointer<Float>, biasPerGroup: Int, sb: Int,
+                      output: UnsafeMutablePointer<Float>, outputPerGroup: Int, work: Int?) {
+        let packedPerGroup = Int(shape.outChannels) * Int(shape.channels) * g.kernelHeight * g.kernelWidth
+        let embeddedCount = offset == nil ? 0 : images.channels * Int(shape.height) * Int(shape.width)
         ParallelLoop.forEachChunk(count: g.batch, minimumChunk: minimumChunk(work: work)) { samples in
-            let scratch = Scratch(count: og * embeddedPlane)
+            let scratch = Scratch(count: embeddedCount)
             defer { scratch.release() }
             withUnsafePointer(to: shape) { shape in
                 for s in samples {
                     for gi in 0..<g.groups {
-                        mino_conv_embed(x + (s * g.outChannels + gi * og) * outPlane, Int32(og), Int32(g.outHeight),
-                                        Int32(g.outWidth), scratch.pointer, Int32(hq), Int32(wq), Int32(top),
-                                        Int32(left))
-                        mino_conv_forward(shape, packed.pointer + gi * og * k, bias + gi * cg * sb, sb,
-                                          scratch.pointer, out + (s * g.channels + gi * cg) * plane)
+                        var image = UnsafePointer(images.group(gi, of: s, groups: g.groups))
+                        if let offset {
+                            mino_conv_embed(image, Int32(images.channels), Int32(images.height), Int32(images.width),
+                                            scratch.pointer, shape.pointee.height, shape.pointee.width,
+                                            Int32(offset.top), Int32(offset.left))
+                            image = UnsafePointer(scratch.pointer)
+                        }
+                        mino_conv_forward(shape, packed + gi * packedPerGroup, bias + gi * biasPerGroup, sb, image,
+                                          output + (s * g.groups + gi) * outputPerGroup)
                     }
                 }
             }
         }
-        return true
     }
 
     // MARK: Weight gradient
@@ -168,7 +173,8 @@ enum DirectConvolution {
         let blocks = Swift.max(1, Swift.min(g.batch, BLASThreads.count))
         guard T.self == Float.self, let shape = shape(g, channels: cg, height: hp, width: wp, outChannels: og),
               entries <= Int(Int32.max) / 16,
-              let partialBytes = product([blocks, entries, 16, MemoryLayout<Float>.stride]),
+              let partialBytes = try? Ops.checkedProduct("conv2dWeightBackward",
+                                                        [blocks, entries, 16, MemoryLayout<Float>.stride]),
               partialBytes <= partialBytesLimit else { return false }
         let (x, up) = (px.rebound(Float.self), pu.rebound(Float.self))
         let (plane, paddedPlane, outPlane) = (g.height * g.width, hp * wp, g.outHeight * g.outWidth)
