@@ -64,10 +64,11 @@ enum NativeElementwise {
         return out
     }
 
-    /// 1 for a contiguous operand of all `n` elements, 0 for a single value, else nil.
+    /// 1 for a contiguous operand of all `n` elements, 0 for a single value, else nil (the
+    /// repeated rows and columns need the shape, and the Swift loops).
     private static func step(_ x: CPUStorage, _ n: Int) -> Int? {
         switch BLASLoops.pattern(x, [n], n) {
-        case .full?: return x.isContiguous ? 1 : nil
+        case .full?: return 1
         case .scalar?: return 0
         default: return nil
         }
